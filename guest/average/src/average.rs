@@ -1,0 +1,86 @@
+//! Per-device average temperature over one batch, with the reference Lambda's exact semantics.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use swapstream_guest::{Error, ItemBuilder, Output, PartitionBatch, records};
+use swapstream_telemetry::{PySum, parse};
+
+/// The module's name, reported by `info()`.
+pub const NAME: &str = "average";
+
+/// Running figures for one device.
+struct Device<'a> {
+    sum: PySum,
+    count: u64,
+    first: Cow<'a, str>,
+    last: Cow<'a, str>,
+}
+
+/// This module takes no configuration: any key is a mistake worth reporting.
+pub fn check_config(config: &[(String, String)]) -> Result<(), Error> {
+    match config.first() {
+        None => Ok(()),
+        Some((key, _)) => Err(Error::InvalidConfig(format!(
+            "module `{NAME}` takes no configuration, got key `{key}`"
+        ))),
+    }
+}
+
+/// Aggregates every partition of `batch` together: one item per device, ordered by device id,
+/// and one rejection per record that is not a valid reading.
+pub fn aggregate(batch: &[PartitionBatch]) -> Output {
+    let mut devices: BTreeMap<i64, Device<'_>> = BTreeMap::new();
+    let mut rejected = Vec::new();
+    for partition in batch {
+        for record in records(partition) {
+            let reading = match parse(record.value) {
+                Ok(reading) => reading,
+                Err(reason) => {
+                    rejected.push(record.reject(reason));
+                    continue;
+                }
+            };
+            match devices.get_mut(&reading.device_id) {
+                Some(d) => {
+                    d.sum.add(reading.temperature);
+                    d.count += 1;
+                    if reading.timestamp < d.first {
+                        d.first = reading.timestamp;
+                    } else if reading.timestamp > d.last {
+                        d.last = reading.timestamp;
+                    }
+                }
+                None => {
+                    let mut sum = PySum::default();
+                    sum.add(reading.temperature);
+                    devices.insert(
+                        reading.device_id,
+                        Device {
+                            sum,
+                            count: 1,
+                            first: reading.timestamp.clone(),
+                            last: reading.timestamp,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    let items = devices
+        .into_iter()
+        .map(|(device_id, d)| {
+            ItemBuilder::new()
+                .number("device_id", device_id)
+                .string("window_start", d.first)
+                .string("window_stop", d.last)
+                .number("avg_temp", d.sum.rounded_mean(d.count))
+                .number("reading_count", d.count)
+                .build()
+        })
+        .collect();
+    Output { items, rejected }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,113 @@
+//! Per-device temperature statistics over one batch.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use swapstream_guest::{Error, ItemBuilder, Output, PartitionBatch, records, value};
+use swapstream_telemetry::{Number, PySum, parse};
+
+/// The module's name, reported by `info()`.
+pub const NAME: &str = "stats";
+
+/// Running figures for one device.
+struct Device<'a> {
+    sum: PySum,
+    count: u64,
+    first: Cow<'a, str>,
+    last: Cow<'a, str>,
+    min: Number,
+    max: Number,
+    /// Welford's running mean and sum of squared deviations: stable in one pass.
+    mean: f64,
+    m2: f64,
+}
+
+impl Device<'_> {
+    fn add_temperature(&mut self, t: Number) {
+        self.sum.add(t);
+        self.count += 1;
+        if t.as_f64() < self.min.as_f64() {
+            self.min = t;
+        }
+        if t.as_f64() > self.max.as_f64() {
+            self.max = t;
+        }
+        let x = t.as_f64();
+        let delta = x - self.mean;
+        self.mean += delta / self.count as f64;
+        self.m2 += delta * (x - self.mean);
+    }
+}
+
+/// This module takes no configuration: any key is a mistake worth reporting.
+pub fn check_config(config: &[(String, String)]) -> Result<(), Error> {
+    match config.first() {
+        None => Ok(()),
+        Some((key, _)) => Err(Error::InvalidConfig(format!(
+            "module `{NAME}` takes no configuration, got key `{key}`"
+        ))),
+    }
+}
+
+/// Aggregates every partition of `batch` together: one item per device, ordered by device id,
+/// and one rejection per record that is not a valid reading.
+pub fn aggregate(batch: &[PartitionBatch]) -> Output {
+    let mut devices: BTreeMap<i64, Device<'_>> = BTreeMap::new();
+    let mut rejected = Vec::new();
+    for partition in batch {
+        for record in records(partition) {
+            let reading = match parse(record.value) {
+                Ok(reading) => reading,
+                Err(reason) => {
+                    rejected.push(record.reject(reason));
+                    continue;
+                }
+            };
+            let device = devices.entry(reading.device_id).or_insert_with(|| Device {
+                sum: PySum::default(),
+                count: 0,
+                first: reading.timestamp.clone(),
+                last: reading.timestamp.clone(),
+                min: reading.temperature,
+                max: reading.temperature,
+                mean: 0.0,
+                m2: 0.0,
+            });
+            device.add_temperature(reading.temperature);
+            if reading.timestamp < device.first {
+                device.first = reading.timestamp;
+            } else if reading.timestamp > device.last {
+                device.last = reading.timestamp;
+            }
+        }
+    }
+    let items = devices
+        .into_iter()
+        .map(|(device_id, d)| {
+            let mean = d.sum.mean(d.count);
+            ItemBuilder::new()
+                .number("device_id", device_id)
+                .string("window_start", d.first)
+                .string("window_stop", d.last)
+                .number("avg_temp", d.sum.rounded_mean(d.count))
+                .number("reading_count", d.count)
+                .attr("min_temp", number(d.min))
+                .attr("max_temp", number(d.max))
+                .float("mean_temp", mean)
+                .float("stddev_temp", (d.m2 / d.count as f64).sqrt())
+                .build()
+        })
+        .collect();
+    Output { items, rejected }
+}
+
+/// A reading's number as it was written: integers stay integers.
+fn number(n: Number) -> swapstream_guest::Value {
+    match n {
+        Number::Int(i) => swapstream_guest::Value::N(i.to_string()),
+        Number::Float(x) => value::float(x),
+    }
+}
+
+#[cfg(test)]
+mod tests;

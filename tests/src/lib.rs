@@ -1,0 +1,1 @@
+//! Test harness for swapstream's end-to-end tests: starts and stops the local stack.
