@@ -1,0 +1,25 @@
+# Where analytics modules live. The host loads s3://<bucket>/<module_prefix><module_file_name>
+# and polls it; `swapstream module push FILE s3://<bucket>/<key>` publishes a new version.
+module "module_store" {
+  source = "../modules/private-bucket"
+
+  bucket_name                       = "${var.name}-modules-${local.account_id}-${local.region}"
+  kms_key_arn                       = module.kms.key_arn
+  noncurrent_version_retention_days = var.module_version_retention_days
+  force_destroy                     = var.module_bucket_force_destroy
+}
+
+# The first live module. Terraform only seeds the key: after that, modules are published with
+# `swapstream module push`, and a later apply must not put the seed back over a pushed module.
+resource "aws_s3_object" "default_module" {
+  bucket       = module.module_store.bucket
+  key          = local.module_key
+  source       = local.default_module_path
+  source_hash  = filesha256(local.default_module_path)
+  content_type = "application/wasm"
+  kms_key_id   = module.kms.key_arn
+
+  lifecycle {
+    ignore_changes = all
+  }
+}
