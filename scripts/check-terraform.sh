@@ -5,7 +5,7 @@
 # on first use and reused afterwards (idempotent); point SWAPSTREAM_VENV elsewhere to share one.
 # Every finding must be fixed or skipped next to the resource with `#checkov:skip=ID:reason`.
 #
-# Usage: scripts/check-terraform.sh [extra checkov arguments]
+# Usage: scripts/check-terraform.sh [extra checkov arguments, passed to both passes]
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,11 +22,21 @@ if [[ ! -x "$venv/bin/checkov" ]]; then
 fi
 
 cd "$repo_root"
-# --skip-download: no Bridgecrew platform calls (the network here reaches package registries only).
-exec "$venv/bin/checkov" \
-  --directory terraform \
-  --framework terraform \
-  --quiet \
-  --compact \
-  --skip-download \
-  "$@"
+run_checkov() {
+  # --skip-download: no calls to the Bridgecrew platform (only package registries are reachable).
+  "$venv/bin/checkov" \
+    --directory terraform \
+    --framework terraform \
+    --quiet \
+    --compact \
+    --skip-download \
+    "$@"
+}
+
+# Pass 1: the stacks as a user gets them (optional parts off, as the variable defaults say).
+echo "check-terraform: checkov, variable defaults" >&2
+run_checkov "$@"
+# Pass 2: every optional part on (ECS service, SCRAM/IAM listeners, NAT, auth secrets), so the
+# resources that are off by default are checked too.
+echo "check-terraform: checkov, all optional features (terraform/ci/all-features.tfvars)" >&2
+run_checkov --var-file terraform/ci/all-features.tfvars "$@"
