@@ -1,0 +1,92 @@
+//! Builds the analytics modules under `guest/` as wasm32-wasip2 components so that the host can
+#![allow(clippy::expect_used)] // A build script reports failure by panicking.
+//! embed the default module: one ordinary `cargo build` builds the host *and* its modules, and a
+//! change to a module or to `wit/` always rebuilds the `.wasm` the host embeds.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Modules embedded in the host, by crate name and the name the host knows them by.
+const MODULES: &[(&str, &str)] = &[
+    ("swapstream-average", "average"),
+    ("swapstream-stats", "stats"),
+];
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let root = manifest_dir
+        .parent()
+        .expect("host/ is inside the workspace")
+        .to_path_buf();
+    for watched in ["guest", "wit", "Cargo.lock", "Cargo.toml"] {
+        println!("cargo::rerun-if-changed={}", root.join(watched).display());
+    }
+    println!("cargo::rerun-if-env-changed=SWAPSTREAM_GUEST_TARGET_DIR");
+
+    // The workspace's own target dir would deadlock on cargo's build lock, so the modules get a
+    // sibling one; it is stable, so incremental builds stay fast.
+    let target_dir = env::var_os("SWAPSTREAM_GUEST_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_target_dir(&root));
+
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(&root)
+        .args([
+            "build",
+            "--locked",
+            "--profile",
+            "guest",
+            "--target",
+            "wasm32-wasip2",
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    for (krate, _) in MODULES {
+        cmd.args(["-p", krate]);
+    }
+    // Settings meant for the host build must not leak into the module build: a host
+    // RUSTFLAGS (e.g. coverage) or clippy's wrapper would break or skip the wasm build.
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_PROFILE_RELEASE_LTO",
+    ] {
+        cmd.env_remove(var);
+    }
+    let status = cmd
+        .status()
+        .expect("failed to run cargo for the guest modules");
+    assert!(
+        status.success(),
+        "building the analytics modules for wasm32-wasip2 failed (is the target installed? \
+         `rustup target add wasm32-wasip2`)"
+    );
+
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
+    let built = target_dir.join("wasm32-wasip2").join("guest");
+    for (krate, name) in MODULES {
+        let file = built.join(format!("{}.wasm", krate.replace('-', "_")));
+        copy(&file, &out_dir.join(format!("{name}.wasm")));
+    }
+}
+
+fn workspace_target_dir(root: &Path) -> PathBuf {
+    // OUT_DIR is <target>/<profile>/build/swapstream-<hash>/out (or with a target triple in
+    // between); the target dir is the ancestor named by CARGO_TARGET_DIR or `target`.
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root.join(p) })
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::copy(from, to)
+        .unwrap_or_else(|e| panic!("copying {} to {}: {e}", from.display(), to.display()));
+}

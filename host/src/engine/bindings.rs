@@ -1,0 +1,14 @@
+//! Host bindings generated from the `analytics-module` world in `wit/`.
+// Generated code: its documentation is the WIT documentation in `wit/`.
+#![allow(missing_docs)]
+
+wasmtime::component::bindgen!({
+    world: "analytics-module",
+    path: "../wit",
+});
+
+pub use exports::swapstream::analytics::aggregator::ModuleInfo;
+pub use swapstream::analytics::log::Level;
+pub use swapstream::analytics::types::{
+    Attribute, Error as ModuleFailure, Item, Output, PartitionBatch, Rejection, Value,
+};

@@ -1,0 +1,265 @@
+//! Decoding of the Kafka events a Lambda event source mapping delivers (`aws:kafka` for MSK,
+//! `SelfManagedKafka` otherwise), straight into a columnar [`Batch`].
+//!
+//! The event is the same JSON document `aws_lambda_events::event::kafka::KafkaEvent` describes
+//! (tests check both read the fixtures identically), but decoding it into that type costs
+//! several allocations per record (strings, a header map, a timestamp). Here each record's
+//! fields are borrowed from the event and its base64 key and value are decoded directly into
+//! the batch's columns.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::batch::{Batch, BatchBuilder, BatchError, Coordinates, Undecodable};
+
+/// A decoded Kafka event.
+#[derive(Debug, Default)]
+pub struct KafkaEventBatch {
+    /// `aws:kafka`, `SelfManagedKafka`, or whatever the event said.
+    pub event_source: Option<String>,
+    /// Every record whose key and value decoded.
+    pub batch: Batch,
+    /// Records whose key or value is not valid base64: they cannot reach the module, so they
+    /// are rejected with their coordinates instead of failing the whole event.
+    pub undecodable: Vec<Undecodable>,
+}
+
+/// Decodes an event from JSON bytes.
+pub fn decode(json: &[u8]) -> Result<KafkaEventBatch, serde_json::Error> {
+    serde_json::from_slice(json)
+}
+
+impl<'de> Deserialize<'de> for KafkaEventBatch {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(EventVisitor)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "camelCase")]
+enum EventField {
+    EventSource,
+    Records,
+    #[serde(other)]
+    Other,
+}
+
+struct EventVisitor;
+
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = KafkaEventBatch;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Kafka event (an object with `records`)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut event_source = None;
+        let mut state = Decoder::default();
+        let mut saw_records = false;
+        while let Some(field) = map.next_key::<EventField>()? {
+            match field {
+                EventField::EventSource => event_source = map.next_value()?,
+                EventField::Records => {
+                    map.next_value_seed(RecordsSeed(&mut state))?;
+                    saw_records = true;
+                }
+                EventField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if !saw_records {
+            return Err(de::Error::missing_field("records"));
+        }
+        Ok(KafkaEventBatch {
+            event_source,
+            batch: state.builder.build(),
+            undecodable: state.undecodable,
+        })
+    }
+}
+
+#[derive(Default)]
+struct Decoder {
+    builder: BatchBuilder,
+    undecodable: Vec<Undecodable>,
+}
+
+/// `records`: an object from `"topic-partition"` to a list of records.
+struct RecordsSeed<'a>(&'a mut Decoder);
+
+impl<'de> DeserializeSeed<'de> for RecordsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of \"topic-partition\": [records]")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            map.next_value_seed(PartitionSeed {
+                decoder: self.0,
+                key: &key,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// The records of one `"topic-partition"` key.
+struct PartitionSeed<'a, 'k> {
+    decoder: &'a mut Decoder,
+    key: &'k str,
+}
+
+impl<'de> DeserializeSeed<'de> for PartitionSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PartitionSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of Kafka records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(record) = seq.next_element::<RawRecord<'de>>()? {
+            self.decoder
+                .add(self.key, record)
+                .map_err(de::Error::custom)?;
+        }
+        Ok(())
+    }
+}
+
+/// One record as it appears in the event, borrowing its strings.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawRecord<'a> {
+    #[serde(borrow, default)]
+    topic: Option<Cow<'a, str>>,
+    partition: i64,
+    offset: i64,
+    timestamp: i64,
+    #[serde(borrow, default)]
+    key: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    value: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    headers: Option<Vec<RawHeaders<'a>>>,
+}
+
+/// One element of `headers`: an object of header name to the value's bytes (in practice one
+/// name per object).
+struct RawHeaders<'a>(Vec<(Cow<'a, str>, HeaderBytes)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawHeaders<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = RawHeaders<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of header name to a list of bytes")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut headers = Vec::with_capacity(1);
+                while let Some(entry) = map.next_entry::<Cow<'a, str>, HeaderBytes>()? {
+                    headers.push(entry);
+                }
+                Ok(RawHeaders(headers))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// A header value: a list of byte values, signed (Java's `byte`, as MSK sends) or unsigned.
+struct HeaderBytes(Vec<u8>);
+
+impl<'de> Deserialize<'de> for HeaderBytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let numbers = Vec::<i16>::deserialize(d)?;
+        numbers
+            .into_iter()
+            .map(|n| {
+                if (-128..=255).contains(&n) {
+                    Ok(n as u8)
+                } else {
+                    Err(de::Error::custom(format!(
+                        "header byte {n} is out of range"
+                    )))
+                }
+            })
+            .collect::<Result<Vec<u8>, _>>()
+            .map(HeaderBytes)
+    }
+}
+
+impl Decoder {
+    fn add(&mut self, key: &str, record: RawRecord<'_>) -> Result<(), BatchError> {
+        // The record's own topic wins; the map key `topic-partition` is the fallback.
+        let topic = match &record.topic {
+            Some(t) => t.as_ref(),
+            None => key.rsplit_once('-').map_or(key, |(t, _)| t),
+        };
+        let partition = i32::try_from(record.partition).unwrap_or(i32::MAX);
+        let mut w = self.builder.partition_mut(topic, partition);
+        w.begin(record.offset, record.timestamp);
+        let problem = decode_into(record.key.as_deref(), w.key_bytes(), "key")
+            .and_then(|()| decode_into(record.value.as_deref(), w.value_bytes(), "value"));
+        if let Err(reason) = problem {
+            w.abandon();
+            self.undecodable.push(Undecodable {
+                coordinates: Coordinates {
+                    topic: topic.to_owned(),
+                    partition,
+                    offset: record.offset,
+                },
+                reason,
+                raw: record
+                    .value
+                    .as_deref()
+                    .unwrap_or_default()
+                    .as_bytes()
+                    .to_vec(),
+            });
+            return Ok(());
+        }
+        for headers in record.headers.into_iter().flatten() {
+            for (name, HeaderBytes(value)) in headers.0 {
+                w.header(&name, value);
+            }
+        }
+        w.finish(record.key.is_some())
+    }
+}
+
+/// Appends the base64-decoding of `text` to `column`.
+fn decode_into(text: Option<&str>, column: &mut Vec<u8>, what: &str) -> Result<(), String> {
+    match text {
+        None => Ok(()),
+        Some(text) => BASE64
+            .decode_vec(text, column)
+            .map_err(|e| format!("record {what} is not valid base64: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests;

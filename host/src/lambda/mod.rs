@@ -1,0 +1,95 @@
+//! Lambda mode: the host as an AWS Lambda function behind a Kafka event source mapping.
+//!
+//! Each invocation's event is decoded into a columnar batch and run through the shared
+//! [`Pipeline`]. The invocation fails only when the results could not be written (then the
+//! event source mapping retries the batch — writes are idempotent, so a retry is safe);
+//! rejected records never fail it.
+
+pub mod event;
+
+use clap::Args;
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde::Serialize;
+
+use crate::config::{EngineArgs, ModuleArgs, SinkArgs, pipeline_settings};
+use crate::pipeline::{Pipeline, PipelineError};
+use crate::sink::{DeadLetterSink, ItemSink};
+use crate::startup::{self, StartupError};
+use event::KafkaEventBatch;
+
+/// Settings of `swapstream lambda`.
+#[derive(Debug, Clone, Args)]
+pub struct LambdaArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub module: ModuleArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub sink: SinkArgs,
+}
+
+/// What an invocation returns (visible in the Lambda console and in `cargo lambda invoke`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Response {
+    /// Records in the event.
+    pub records: usize,
+    /// Items written.
+    pub items: usize,
+    /// Records rejected.
+    pub rejected: usize,
+    /// The module version that ran (`name@version#hash`).
+    pub module: String,
+}
+
+/// Starts up (module, tables) and serves invocations until the runtime stops.
+pub async fn run(args: LambdaArgs) -> Result<(), crate::cli::Exit> {
+    let sink_config = args.sink.sink_config().map_err(StartupError::from)?;
+    let (_engine, registry) = startup::load_registry(&args.module, &args.engine).await?;
+    let (items, dead_letters) = startup::dynamodb_sinks(&sink_config).await?;
+    let pipeline = Pipeline::new(
+        registry,
+        items,
+        dead_letters,
+        pipeline_settings(&args.module, &sink_config),
+    );
+    let pipeline = &pipeline;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<KafkaEventBatch>| async move {
+        handle(pipeline, event.payload).await
+    }))
+    .await
+    .map_err(|e| crate::cli::Exit::Failure(format!("Lambda runtime stopped: {e}")))
+}
+
+/// The error an invocation reports: its type says which part failed, so alarms can tell a
+/// DynamoDB outage from a failing module.
+impl From<PipelineError> for lambda_runtime::Diagnostic {
+    fn from(e: PipelineError) -> Self {
+        let kind = match &e {
+            PipelineError::Module(_) => "ModuleFailed",
+            PipelineError::Sink(_) => "SinkFailed",
+            PipelineError::DeadLetter(_) => "DeadLetterFailed",
+            PipelineError::Internal(_) => "InternalError",
+        };
+        lambda_runtime::Diagnostic {
+            error_type: kind.to_owned(),
+            error_message: e.to_string(),
+        }
+    }
+}
+
+/// Handles one event.
+pub async fn handle<S: ItemSink, D: DeadLetterSink>(
+    pipeline: &Pipeline<S, D>,
+    event: KafkaEventBatch,
+) -> Result<Response, PipelineError> {
+    let report = pipeline.process(event.batch, event.undecodable).await?;
+    Ok(Response {
+        records: report.records,
+        items: report.items,
+        rejected: report.rejected,
+        module: report.module.lineage(),
+    })
+}

@@ -1,0 +1,105 @@
+//! Where module bytes come from: the modules built into the host, and local files.
+
+use sha2::{Digest, Sha256};
+
+use crate::config::{ModuleLocation, Sha256Hex};
+
+/// Modules compiled into the host by `build.rs`, by name.
+const BUILTIN: &[(&str, &[u8])] = &[
+    (
+        "average",
+        include_bytes!(concat!(env!("OUT_DIR"), "/average.wasm")),
+    ),
+    (
+        "stats",
+        include_bytes!(concat!(env!("OUT_DIR"), "/stats.wasm")),
+    ),
+];
+
+/// The bytes of a built-in module.
+pub fn builtin(name: &str) -> Option<&'static [u8]> {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+}
+
+/// Names of the built-in modules.
+pub fn builtin_names() -> Vec<&'static str> {
+    BUILTIN.iter().map(|(n, _)| *n).collect()
+}
+
+/// Why module bytes could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The file could not be read.
+    #[error("cannot read module {location}: {source}")]
+    Read {
+        /// The location.
+        location: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The bytes do not match the pinned sha256.
+    #[error("module {location} has sha256 {actual}, but {expected} is pinned")]
+    HashMismatch {
+        /// The location.
+        location: String,
+        /// The pin.
+        expected: String,
+        /// The bytes' hash.
+        actual: String,
+    },
+    /// The location's kind is not available here.
+    #[error("cannot fetch {location}: {reason}")]
+    Unsupported {
+        /// The location.
+        location: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Reads a module's bytes from a built-in or file location.
+pub async fn fetch_local(location: &ModuleLocation) -> Result<Vec<u8>, FetchError> {
+    match location {
+        ModuleLocation::Builtin(name) => {
+            builtin(name)
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| FetchError::Unsupported {
+                    location: location.to_string(),
+                    reason: "no such built-in module".into(),
+                })
+        }
+        ModuleLocation::File(path) => {
+            tokio::fs::read(path)
+                .await
+                .map_err(|source| FetchError::Read {
+                    location: location.to_string(),
+                    source,
+                })
+        }
+        ModuleLocation::S3 { .. } => Err(FetchError::Unsupported {
+            location: location.to_string(),
+            reason: "S3 locations need an S3 client".into(),
+        }),
+    }
+}
+
+/// Checks `bytes` against the pin, if there is one.
+pub fn check_pin(
+    location: &ModuleLocation,
+    bytes: &[u8],
+    pin: Option<&Sha256Hex>,
+) -> Result<(), FetchError> {
+    let Some(expected) = pin else {
+        return Ok(());
+    };
+    let actual = hex::encode(Sha256::digest(bytes));
+    if actual == expected.0 {
+        Ok(())
+    } else {
+        Err(FetchError::HashMismatch {
+            location: location.to_string(),
+            expected: expected.0.clone(),
+            actual,
+        })
+    }
+}

@@ -1,0 +1,267 @@
+//! The one pipeline both front doors share: batch → module → items to the sink, rejections to
+//! the dead-letter sink. Lambda mode and service mode differ only in where batches come from
+//! and how success is acknowledged.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tracing::Instrument;
+
+use crate::batch::{Batch, Coordinates, Undecodable};
+use crate::engine::bindings::{Output, Rejection};
+use crate::engine::{Module, ModuleError, ModuleLabel};
+use crate::output::add_lineage;
+use crate::registry::Registry;
+use crate::sink::{DeadLetter, DeadLetterSink, ItemSink, SinkError, WriteStats};
+
+/// What the pipeline does when the module fails a whole batch (trap, timeout, limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnModuleFailure {
+    /// Fail the batch, so that it is retried (Lambda: the event source mapping retries;
+    /// service: the batch is not committed). Right when nothing else keeps the records.
+    Fail,
+    /// Send every record of the batch to the dead-letter sink with the failure as reason and
+    /// carry on: one poison batch does not stall the partition, and nothing is lost.
+    DeadLetter,
+}
+
+/// Settings of the pipeline.
+#[derive(Debug, Clone)]
+pub struct PipelineSettings {
+    /// The module's configuration map.
+    pub module_config: Vec<(String, String)>,
+    /// Name of the lineage attribute added to items; `None` adds none.
+    pub lineage_attribute: Option<String>,
+    /// What a module failure does.
+    pub on_module_failure: OnModuleFailure,
+}
+
+impl Default for PipelineSettings {
+    fn default() -> Self {
+        Self {
+            module_config: Vec::new(),
+            lineage_attribute: Some("module".to_owned()),
+            on_module_failure: OnModuleFailure::Fail,
+        }
+    }
+}
+
+/// What one batch came to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchReport {
+    /// Records in the batch (decoded or not).
+    pub records: usize,
+    /// Items the module produced.
+    pub items: usize,
+    /// Items writes (after merging duplicate keys).
+    pub written: WriteStats,
+    /// Records rejected (by the module, undecodable, or because the module failed).
+    pub rejected: usize,
+    /// The module version that ran the batch.
+    pub module: ModuleLabel,
+    /// Set when the module failed and the batch went to the dead-letter sink.
+    pub module_failure: Option<String>,
+    /// Time in the module.
+    pub module_time: Duration,
+    /// Time for the whole batch.
+    pub total_time: Duration,
+}
+
+/// Why a batch did not complete. The caller must not acknowledge it.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The module failed and the settings say to fail the batch.
+    #[error(transparent)]
+    Module(#[from] ModuleError),
+    /// The items were not written.
+    #[error("items not written: {0}")]
+    Sink(#[source] SinkError),
+    /// The dead letters were not written.
+    #[error("dead letters not written: {0}")]
+    DeadLetter(#[source] SinkError),
+    /// The module thread panicked (a host bug, reported rather than crashing the process).
+    #[error("internal error running the module: {0}")]
+    Internal(String),
+}
+
+impl PipelineError {
+    /// Whether retrying the batch can help.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            PipelineError::Module(e) => e.is_retryable(),
+            PipelineError::Sink(e) | PipelineError::DeadLetter(e) => e.is_retryable(),
+            PipelineError::Internal(_) => false,
+        }
+    }
+}
+
+/// The pipeline.
+pub struct Pipeline<S, D> {
+    modules: Arc<Registry>,
+    sink: S,
+    dead_letters: D,
+    settings: PipelineSettings,
+}
+
+impl<S: ItemSink, D: DeadLetterSink> Pipeline<S, D> {
+    /// A pipeline running the registry's live module, writing to `sink` and `dead_letters`.
+    pub fn new(
+        modules: Arc<Registry>,
+        sink: S,
+        dead_letters: D,
+        settings: PipelineSettings,
+    ) -> Self {
+        Self {
+            modules,
+            sink,
+            dead_letters,
+            settings,
+        }
+    }
+
+    /// The module registry.
+    pub fn modules(&self) -> &Arc<Registry> {
+        &self.modules
+    }
+
+    /// Runs one batch through the module and writes the results. Returns only when both the
+    /// items and the dead letters are durably written (then the batch may be acknowledged),
+    /// or with the reason it was not.
+    pub async fn process(
+        &self,
+        batch: Batch,
+        undecodable: Vec<Undecodable>,
+    ) -> Result<BatchReport, PipelineError> {
+        // One version for the whole batch, even if a swap happens meanwhile.
+        let module = self.modules.current();
+        let span = tracing::info_span!(
+            "batch",
+            batch = %batch.describe(),
+            module = %module.label(),
+        );
+        self.process_on(module, batch, undecodable)
+            .instrument(span)
+            .await
+    }
+
+    async fn process_on(
+        &self,
+        module: Arc<Module>,
+        batch: Batch,
+        undecodable: Vec<Undecodable>,
+    ) -> Result<BatchReport, PipelineError> {
+        let started = Instant::now();
+        let records = batch.len() + undecodable.len();
+        let label = module.label().clone();
+        let lineage = label.lineage();
+        let (batch, result, module_time) =
+            run_module(module, batch, self.settings.module_config.clone()).await?;
+
+        let mut letters: Vec<DeadLetter> = undecodable
+            .into_iter()
+            .map(|u| DeadLetter {
+                coordinates: u.coordinates,
+                reason: u.reason,
+                value: u.raw,
+                module: None,
+            })
+            .collect();
+        let (mut items, module_failure) = match result {
+            Ok(Output { items, rejected }) => {
+                letters.extend(
+                    rejected
+                        .into_iter()
+                        .map(|r| dead_letter(&batch, r, &lineage)),
+                );
+                (items, None)
+            }
+            Err(e) if self.settings.on_module_failure == OnModuleFailure::DeadLetter => {
+                tracing::error!(error = %e, records = batch.len(), "module failed the batch; sending its records to the dead-letter table");
+                let reason = format!("module failed: {e}");
+                letters.extend(batch.records().map(|(coordinates, value)| DeadLetter {
+                    coordinates,
+                    reason: reason.clone(),
+                    value: value.to_vec(),
+                    module: Some(lineage.clone()),
+                }));
+                (Vec::new(), Some(e.to_string()))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "module failed the batch");
+                return Err(PipelineError::Module(e));
+            }
+        };
+        for l in &letters {
+            tracing::debug!(record = %l.coordinates, reason = %l.reason, "record rejected");
+        }
+        if let Some(name) = &self.settings.lineage_attribute {
+            add_lineage(&mut items, name, &lineage);
+        }
+        let item_count = items.len();
+        let rejected = letters.len();
+        let (written, _) = tokio::try_join!(
+            async { self.sink.write(items).await.map_err(PipelineError::Sink) },
+            async {
+                self.dead_letters
+                    .write(letters)
+                    .await
+                    .map_err(PipelineError::DeadLetter)
+            },
+        )
+        .inspect_err(|e| tracing::error!(error = %e, "batch not written"))?;
+        let report = BatchReport {
+            records,
+            items: item_count,
+            written,
+            rejected,
+            module: label,
+            module_failure,
+            module_time,
+            total_time: started.elapsed(),
+        };
+        tracing::info!(
+            records,
+            items = item_count,
+            rejected,
+            module_ms = module_time.as_secs_f64() * 1e3,
+            total_ms = report.total_time.as_secs_f64() * 1e3,
+            "batch done"
+        );
+        Ok(report)
+    }
+}
+
+type ModuleRun = (Batch, Result<Output, ModuleError>, Duration);
+
+/// Runs the module on a blocking thread: wasm execution is CPU-bound and must not stall the
+/// async runtime (which keeps polling Kafka and serving /healthz meanwhile).
+async fn run_module(
+    module: Arc<Module>,
+    batch: Batch,
+    config: Vec<(String, String)>,
+) -> Result<ModuleRun, PipelineError> {
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let result = module.aggregate(batch.partitions(), &config);
+        (batch, result, started.elapsed())
+    })
+    .await
+    .map_err(|e| PipelineError::Internal(e.to_string()))
+}
+
+fn dead_letter(batch: &Batch, r: Rejection, lineage: &str) -> DeadLetter {
+    let value = batch
+        .value_of(&r.topic, r.partition, r.offset)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    DeadLetter {
+        coordinates: Coordinates {
+            topic: r.topic,
+            partition: r.partition,
+            offset: r.offset,
+        },
+        reason: r.reason,
+        value,
+        module: Some(lineage.to_owned()),
+    }
+}
