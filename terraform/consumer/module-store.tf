@@ -11,6 +11,8 @@ module "module_store" {
 
 # The first live module. Terraform only seeds the key: after that, modules are published with
 # `swapstream module push`, and a later apply must not put the seed back over a pushed module.
+# So every attribute that would re-upload the object is ignored once it exists; a new key
+# (module_prefix, module_file_name) still replaces it, seeding the new key.
 resource "aws_s3_object" "default_module" {
   bucket       = module.module_store.bucket
   key          = local.module_key
@@ -20,6 +22,22 @@ resource "aws_s3_object" "default_module" {
   kms_key_id   = module.kms.key_arn
 
   lifecycle {
-    ignore_changes = all
+    ignore_changes = [
+      source,
+      source_hash,
+      etag,
+      content_type,
+      kms_key_id,
+      server_side_encryption,
+      bucket_key_enabled,
+      checksum_algorithm,
+      metadata,
+      storage_class,
+      cache_control,
+      content_disposition,
+      content_encoding,
+      content_language,
+      website_redirect,
+    ]
   }
 }

@@ -752,6 +752,21 @@ fn artifact_paths_default_to_what_package_sh_builds() {
     }
 }
 
+#[test]
+fn deployment_guide_documents_every_stack_variable() {
+    let guide = fs::read_to_string(terraform_root().join("README.md")).unwrap();
+    for config in [producer(), consumer()] {
+        for variable in config.blocks().filter(|b| b.identifier() == "variable") {
+            let name = variable.labels()[0].as_str();
+            assert!(
+                guide.contains(&format!("| `{name}` |")),
+                "terraform/README.md has no row for {} variable {name}",
+                config.name()
+            );
+        }
+    }
+}
+
 // -----------------------------------------------------------------------------------------------
 // The function and its event source mapping
 // -----------------------------------------------------------------------------------------------
