@@ -3,11 +3,10 @@
 data "aws_iam_policy_document" "data_access" {
   statement {
     sid = "WriteResultTables"
-    # BatchWriteItem for items and dead letters; DescribeTable lets the host check the table
-    # at start and fail with a clear message.
+    # The host writes items and dead letters with BatchWriteItem only, and reads each table's
+    # key schema with DescribeTable at start (to merge duplicate keys, and to fail early).
     actions = [
       "dynamodb:BatchWriteItem",
-      "dynamodb:PutItem",
       "dynamodb:DescribeTable",
     ]
     resources = [

@@ -954,11 +954,7 @@ fn lambda_policy_grants_dynamodb_on_the_two_tables_only() {
     assert_eq!(statement.effect, "Allow");
     assert_eq!(
         statement.actions,
-        [
-            "dynamodb:BatchWriteItem",
-            "dynamodb:PutItem",
-            "dynamodb:DescribeTable"
-        ]
+        ["dynamodb:BatchWriteItem", "dynamodb:DescribeTable"]
     );
     assert_eq!(
         statement.resources,
