@@ -89,6 +89,7 @@ module "vpc" {
   gateway_endpoints = ["s3", "dynamodb"]
   interface_endpoints = setunion(
     var.interface_endpoint_services,
+    length(local.kafka_auth_secret_arns) > 0 ? ["secretsmanager"] : [],
     var.service_enabled ? ["ecr.api", "ecr.dkr", "logs"] : [],
   )
   kms_key_arn             = module.kms.key_arn

@@ -73,9 +73,9 @@ variable "enable_nat_gateway" {
 }
 
 variable "interface_endpoint_services" {
-  description = "AWS services reached through interface VPC endpoints. The Kafka event source mapping in a VPC needs lambda and sts, and secretsmanager when it authenticates; the ECS service adds ecr.api, ecr.dkr and logs by itself."
+  description = "AWS services reached through interface VPC endpoints. The Kafka event source mapping in a VPC needs lambda and sts; the stack adds secretsmanager when a Kafka auth secret is set, and ecr.api, ecr.dkr and logs for the ECS service."
   type        = set(string)
-  default     = ["lambda", "sts", "secretsmanager"]
+  default     = ["lambda", "sts"]
 }
 
 # ---------------------------------------------------------------------------------------------

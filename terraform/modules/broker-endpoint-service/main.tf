@@ -2,6 +2,11 @@
 # not one for the cluster: Kafka clients must reach each broker by its own advertised name, so
 # every broker needs its own address in the consumer VPC, on its unchanged port.
 
+locals {
+  # for_each takes strings; the ports arrive as numbers.
+  ports = toset([for port in var.ports : tostring(port)])
+}
+
 resource "aws_lb" "this" {
   #checkov:skip=CKV_AWS_91:This NLB has only TCP listeners (TLS is end to end with the broker) and NLBs write access logs for TLS listeners only.
   #checkov:skip=CKV_AWS_150:Deletion protection would make terraform destroy of the demo stacks fail; the load balancer holds no state and is recreated by apply.
@@ -15,7 +20,7 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "this" {
-  for_each = var.ports
+  for_each = local.ports
 
   name        = "${var.name}-${each.key}"
   port        = each.key
@@ -30,7 +35,7 @@ resource "aws_lb_target_group" "this" {
 }
 
 resource "aws_lb_target_group_attachment" "this" {
-  for_each = var.ports
+  for_each = local.ports
 
   target_group_arn = aws_lb_target_group.this[each.key].arn
   target_id        = var.target_ip
@@ -38,7 +43,7 @@ resource "aws_lb_target_group_attachment" "this" {
 }
 
 resource "aws_lb_listener" "this" {
-  for_each = var.ports
+  for_each = local.ports
 
   load_balancer_arn = aws_lb.this.arn
   # TCP pass-through: the client's TLS session ends at the broker, whose certificate matches
