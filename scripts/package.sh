@@ -140,6 +140,7 @@ if [[ "$modules_only" == false ]]; then
 fi
 package_modules
 
-(cd "$dist" && find . -type f ! -name SHA256SUMS -printf '%P\n' | sort | xargs sha256sum >SHA256SUMS)
+sums="$(cd "$dist" && find . -type f ! -name SHA256SUMS -printf '%P\n' | sort | xargs sha256sum)"
+printf '%s\n' "$sums" >"$dist/SHA256SUMS"
 log "sha256 of every artifact (dist/SHA256SUMS):"
 cat "$dist/SHA256SUMS"
