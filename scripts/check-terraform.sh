@@ -2,7 +2,8 @@
 # Static security checks of terraform/ with checkov.
 #
 # checkov lives in its own Python venv so it never touches system packages. The venv is created
-# on first use and reused afterwards (idempotent); point SWAPSTREAM_VENV elsewhere to share one.
+# on first use and reused afterwards (idempotent: nothing is installed when the pinned version is
+# there); point SWAPSTREAM_VENV elsewhere to use another one.
 # Every finding must be fixed or skipped next to the resource with `#checkov:skip=ID:reason`.
 #
 # Usage: scripts/check-terraform.sh [extra checkov arguments, passed to both passes]
@@ -11,14 +12,16 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${SWAPSTREAM_VENV:-$HOME/.cache/swapstream/venv}"
 python="${PYTHON:-python3}"
+# Pinned: a newer checkov brings new checks, and CI must not start failing on its own.
+checkov_version="${CHECKOV_VERSION:-3.3.30}"
 
-if [[ ! -x "$venv/bin/checkov" ]]; then
-  echo "check-terraform: installing checkov into $venv" >&2
+installed="$("$venv/bin/checkov" --version 2>/dev/null || true)"
+if [[ "$installed" != "$checkov_version" ]]; then
+  echo "check-terraform: installing checkov $checkov_version into $venv" >&2
   if [[ ! -x "$venv/bin/python" ]]; then
     "$python" -m venv "$venv"
   fi
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check checkov
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "checkov==$checkov_version"
 fi
 
 cd "$repo_root"
