@@ -1,16 +1,19 @@
 //! Builds the analytics modules under `guest/` as wasm32-wasip2 components so that the host can
-#![allow(clippy::expect_used)] // A build script reports failure by panicking.
 //! embed the default module: one ordinary `cargo build` builds the host *and* its modules, and a
 //! change to a module or to `wit/` always rebuilds the `.wasm` the host embeds.
+
+#![allow(clippy::expect_used)] // A build script reports failure by panicking.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Modules embedded in the host, by crate name and the name the host knows them by.
+/// Modules built for the host, by crate name and the name the host knows them by. `average`
+/// and `stats` are embedded; `misbehave` is only for the sandbox tests.
 const MODULES: &[(&str, &str)] = &[
     ("swapstream-average", "average"),
     ("swapstream-stats", "stats"),
+    ("swapstream-misbehave", "misbehave"),
 ];
 
 fn main() {
@@ -71,6 +74,11 @@ fn main() {
 
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
     let built = target_dir.join("wasm32-wasip2").join("guest");
+    // Tests (here and in tests/) find the test-only modules through this.
+    println!(
+        "cargo::rustc-env=SWAPSTREAM_GUEST_MODULES_DIR={}",
+        out_dir.display()
+    );
     for (krate, name) in MODULES {
         let file = built.join(format!("{}.wasm", krate.replace('-', "_")));
         copy(&file, &out_dir.join(format!("{name}.wasm")));

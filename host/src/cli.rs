@@ -55,7 +55,8 @@ pub enum Exit {
 }
 
 impl Cli {
-    /// Parses `args`; with no command inside Lambda, `lambda` is implied.
+    /// Parses `args`; with no command inside Lambda, `lambda` is implied. `--help` and
+    /// `--version` print and exit 0; a usage error prints one line and exits 2.
     pub fn parse_args<I, T>(args: I) -> Self
     where
         I: IntoIterator<Item = T>,
@@ -65,7 +66,22 @@ impl Cli {
         if args.len() <= 1 && in_lambda() {
             args.push("lambda".into());
         }
-        Cli::parse_from(args)
+        match Cli::try_parse_from(args) {
+            Ok(cli) => cli,
+            Err(e) if !e.use_stderr() => e.exit(),
+            Err(e) => {
+                // clap's message is the first line; the usage block after it is noise in
+                // logs (Lambda init errors, service supervisors).
+                let text = e.to_string();
+                let first = text
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("invalid arguments");
+                let first = first.strip_prefix("error: ").unwrap_or(first);
+                eprintln!("error: {first} (see `swapstream --help`)");
+                std::process::exit(2);
+            }
+        }
     }
 }
 

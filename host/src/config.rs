@@ -179,7 +179,7 @@ impl ModuleArgs {
 #[derive(Debug, Clone, Args)]
 pub struct EngineArgs {
     /// Most linear memory a module may use for one batch.
-    #[arg(long, env = "SWAPSTREAM_MEMORY_LIMIT", default_value = "256MiB", value_parser = parse_size, value_name = "SIZE")]
+    #[arg(long, env = "SWAPSTREAM_MEMORY_LIMIT", default_value = "128MiB", value_parser = parse_size, value_name = "SIZE")]
     pub memory_limit: ByteSize,
 
     /// Most time a module may take for one batch.

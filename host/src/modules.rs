@@ -26,6 +26,13 @@ pub fn builtin_names() -> Vec<&'static str> {
     BUILTIN.iter().map(|(n, _)| *n).collect()
 }
 
+/// The directory holding every module the build produced as `<name>.wasm` — including the
+/// test-only `misbehave.wasm`. For tests and benchmarks.
+#[doc(hidden)]
+pub fn built_modules_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("SWAPSTREAM_GUEST_MODULES_DIR"))
+}
+
 /// Why module bytes could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {

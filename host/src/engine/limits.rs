@@ -22,7 +22,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            memory: ByteSize::mib(256),
+            memory: ByteSize::mib(128),
             time: Duration::from_secs(10),
             stack: ByteSize::mib(1),
             output: ByteSize::mib(32),

@@ -213,13 +213,14 @@ impl<'de> Deserialize<'de> for HeaderBytes {
 }
 
 impl Decoder {
-    fn add(&mut self, key: &str, record: RawRecord<'_>) -> Result<(), BatchError> {
+    fn add(&mut self, key: &str, record: RawRecord<'_>) -> Result<(), String> {
         // The record's own topic wins; the map key `topic-partition` is the fallback.
         let topic = match &record.topic {
             Some(t) => t.as_ref(),
             None => key.rsplit_once('-').map_or(key, |(t, _)| t),
         };
-        let partition = i32::try_from(record.partition).unwrap_or(i32::MAX);
+        let partition = i32::try_from(record.partition)
+            .map_err(|_| format!("partition {} is out of range", record.partition))?;
         let mut w = self.builder.partition_mut(topic, partition);
         w.begin(record.offset, record.timestamp);
         let problem = decode_into(record.key.as_deref(), w.key_bytes(), "key")
@@ -248,6 +249,7 @@ impl Decoder {
             }
         }
         w.finish(record.key.is_some())
+            .map_err(|e: BatchError| e.to_string())
     }
 }
 

@@ -1,0 +1,288 @@
+//! The engine: loading, limits, typed failures, and the precompiled cache.
+
+use std::time::Duration;
+
+use bytesize::ByteSize;
+use swapstream::engine::{
+    CompiledFrom, Engine, EngineConfig, Limits, LoadError, Module, ModuleError,
+};
+use swapstream::lambda::event;
+
+fn engine_with(limits: Limits, cache_dir: Option<std::path::PathBuf>) -> Engine {
+    Engine::new(EngineConfig { limits, cache_dir }).unwrap()
+}
+
+fn misbehave(engine: &Engine) -> Module {
+    let path = swapstream::modules::built_modules_dir().join("misbehave.wasm");
+    engine
+        .load(&std::fs::read(path).unwrap(), "misbehave.wasm")
+        .unwrap()
+}
+
+fn mode(m: &str) -> Vec<(String, String)> {
+    vec![("mode".to_owned(), m.to_owned())]
+}
+
+fn fixture_batch() -> swapstream::batch::Batch {
+    let json = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/msk-event.json"
+    ))
+    .unwrap();
+    event::decode(&json).unwrap().batch
+}
+
+/// After any failure, the same module must still work on the next batch.
+fn assert_next_batch_works(module: &Module) {
+    let out = module.aggregate(fixture_batch().partitions(), &[]).unwrap();
+    assert_eq!(out.items.len(), 2, "the module works again after a failure");
+}
+
+#[test]
+fn loads_the_builtin_average_module_with_its_identity() {
+    let engine = engine_with(Limits::default(), None);
+    let bytes = swapstream::modules::builtin("average").unwrap();
+    let module = engine.load(bytes, "builtin:average").unwrap();
+    let label = module.label();
+    assert_eq!(
+        (label.name.as_str(), label.version.as_str()),
+        ("average", "1.0.0")
+    );
+    assert_eq!(label.sha256.len(), 64);
+    assert_eq!(
+        label.lineage(),
+        format!("average@1.0.0#{}", &label.sha256[..12])
+    );
+    assert_eq!(module.compiled_from(), CompiledFrom::Source);
+}
+
+#[test]
+fn a_trap_is_a_typed_error_naming_the_module_and_the_next_batch_works() {
+    let engine = engine_with(Limits::default(), None);
+    let m = misbehave(&engine);
+    let err = m
+        .aggregate(fixture_batch().partitions(), &mode("trap"))
+        .unwrap_err();
+    let ModuleError::Trap { module, message } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(module.name_version(), "misbehave@0.0.1");
+    assert!(
+        message.contains("misbehave: asked to trap"),
+        "panic message kept: {message}"
+    );
+    assert!(
+        err.to_string().starts_with("module misbehave@0.0.1#"),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    let out = m.aggregate(fixture_batch().partitions(), &[]).unwrap();
+    assert_eq!(out.items.len(), 2);
+}
+
+#[test]
+fn an_endless_loop_hits_the_time_budget() {
+    let limits = Limits {
+        time: Duration::from_millis(200),
+        ..Limits::default()
+    };
+    let engine = engine_with(limits, None);
+    let m = misbehave(&engine);
+    let started = std::time::Instant::now();
+    let err = m.aggregate(&[], &mode("loop")).unwrap_err();
+    assert!(
+        matches!(err, ModuleError::Timeout { budget, .. } if budget == Duration::from_millis(200)),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "interrupted promptly: {:?}",
+        started.elapsed()
+    );
+    assert!(err.is_retryable());
+}
+
+#[test]
+fn a_memory_bomb_hits_the_memory_limit() {
+    let limits = Limits {
+        memory: ByteSize::mib(16),
+        ..Limits::default()
+    };
+    let engine = engine_with(limits, None);
+    let m = misbehave(&engine);
+    let err = m.aggregate(&[], &mode("memory")).unwrap_err();
+    let ModuleError::MemoryLimit {
+        requested, limit, ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(limit, 16 << 20);
+    assert!(requested > limit);
+    assert_next_batch_works(&m);
+}
+
+#[test]
+fn deep_recursion_hits_the_stack_limit() {
+    let engine = engine_with(Limits::default(), None);
+    let m = misbehave(&engine);
+    let err = m.aggregate(&[], &mode("recursion")).unwrap_err();
+    assert!(
+        matches!(err, ModuleError::StackOverflow { limit, .. } if limit == 1 << 20),
+        "{err:?}"
+    );
+    assert_next_batch_works(&m);
+}
+
+#[test]
+fn output_beyond_the_limit_is_refused() {
+    let limits = Limits {
+        memory: ByteSize::mib(256),
+        output: ByteSize::mib(8),
+        ..Limits::default()
+    };
+    let engine = engine_with(limits, None);
+    let m = misbehave(&engine);
+    let err = m.aggregate(&[], &mode("huge-output")).unwrap_err();
+    let ModuleError::OutputTooLarge { bytes, limit, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(limit, 8 << 20);
+    assert!(bytes >= 100 << 20, "{bytes}");
+}
+
+#[test]
+fn a_log_flood_is_capped_and_does_not_fail_the_batch() {
+    let engine = engine_with(
+        Limits {
+            log_lines: 10,
+            ..Limits::default()
+        },
+        None,
+    );
+    let m = misbehave(&engine);
+    let out = m
+        .aggregate(fixture_batch().partitions(), &mode("log-flood"))
+        .unwrap();
+    assert_eq!(out.items.len(), 2);
+}
+
+#[test]
+fn module_reported_failures_keep_their_kind() {
+    let engine = engine_with(Limits::default(), None);
+    let m = misbehave(&engine);
+    let err = m.aggregate(&[], &mode("fail")).unwrap_err();
+    assert!(
+        matches!(&err, ModuleError::Failed { message, .. } if message == "misbehave: asked to fail"),
+        "{err:?}"
+    );
+    let err = m.aggregate(&[], &mode("nonsense")).unwrap_err();
+    assert!(
+        matches!(&err, ModuleError::InvalidConfig { message, .. } if message == "unknown mode `nonsense`"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn refuses_bytes_that_are_not_a_component_with_a_clear_reason() {
+    let engine = engine_with(Limits::default(), None);
+    let err = |bytes: &[u8]| engine.load(bytes, "m.wasm").unwrap_err();
+    assert!(matches!(err(b"hello"), LoadError::NotWasm { .. }));
+    assert_eq!(
+        err(b"\0asm\x01\0\0\0").to_string(),
+        "m.wasm is a core WebAssembly module, not a component: build it for the wasm32-wasip2 \
+         target (or wrap it with `wasm-tools component new`)"
+    );
+    // An empty component: valid, but it exports nothing of the contract.
+    let e = err(b"\0asm\x0d\0\x01\0");
+    assert!(matches!(e, LoadError::WrongWorld { .. }), "{e:?}");
+    assert!(
+        e.to_string()
+            .starts_with("m.wasm does not fit the swapstream:analytics@0.1.0 contract"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_precompiled_cache_is_used_on_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = swapstream::modules::builtin("average").unwrap();
+    let first = engine_with(Limits::default(), Some(dir.path().into()));
+    assert_eq!(
+        first.load(bytes, "a").unwrap().compiled_from(),
+        CompiledFrom::Source
+    );
+    // A new engine, as after a restart.
+    let second = engine_with(Limits::default(), Some(dir.path().into()));
+    let module = second.load(bytes, "a").unwrap();
+    assert_eq!(module.compiled_from(), CompiledFrom::Cache);
+    assert_eq!(
+        module
+            .aggregate(fixture_batch().partitions(), &[])
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn a_corrupted_cache_entry_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = swapstream::modules::builtin("average").unwrap();
+    let engine = engine_with(Limits::default(), Some(dir.path().into()));
+    let module = engine.load(bytes, "a").unwrap();
+    let path = engine.cache().unwrap().path_for(&module.label().sha256);
+    let mut entry = std::fs::read(&path).unwrap();
+    let middle = entry.len() / 2;
+    entry[middle] ^= 0xff;
+    std::fs::write(&path, &entry).unwrap();
+
+    let restarted = engine_with(Limits::default(), Some(dir.path().into()));
+    let module = restarted.load(bytes, "a").unwrap();
+    assert_eq!(module.compiled_from(), CompiledFrom::Source);
+    assert_eq!(
+        module
+            .aggregate(fixture_batch().partitions(), &[])
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+    // …and the rebuilt entry is good again.
+    let again = engine_with(Limits::default(), Some(dir.path().into()));
+    assert_eq!(
+        again.load(bytes, "a").unwrap().compiled_from(),
+        CompiledFrom::Cache
+    );
+}
+
+#[test]
+fn a_cache_entry_from_another_engine_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = swapstream::modules::builtin("average").unwrap();
+    let engine = engine_with(Limits::default(), Some(dir.path().into()));
+    let sha = engine.load(bytes, "a").unwrap().label().sha256.clone();
+    // Code precompiled by an engine with other settings, under this engine's file name and
+    // with a valid digest: only the deserializer's own checks can tell.
+    let mut other = wasmtime::Config::new();
+    other.epoch_interruption(false);
+    let foreign = wasmtime::Engine::new(&other)
+        .unwrap()
+        .precompile_component(bytes)
+        .unwrap();
+    let mut entry = sha2_digest(&foreign);
+    entry.extend_from_slice(&foreign);
+    std::fs::write(engine.cache().unwrap().path_for(&sha), entry).unwrap();
+
+    let restarted = engine_with(Limits::default(), Some(dir.path().into()));
+    assert_eq!(
+        restarted.load(bytes, "a").unwrap().compiled_from(),
+        CompiledFrom::Source
+    );
+}
+
+fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).to_vec()
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the host: the engine's sandbox and cache, and the command line.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod cli;
+mod engine;
