@@ -125,13 +125,11 @@ fn event_with(record: &str) -> Vec<u8> {
 
 #[test]
 fn a_value_that_is_not_base64_is_set_aside_with_its_coordinates() {
-    let json = format!(
-        r#"{{"records":{{"t-7":[
-            {{"topic":"t","partition":7,"offset":1,"timestamp":5,"value":"b2s=","headers":[{{"h":[1]}}]}},
-            {{"topic":"t","partition":7,"offset":2,"timestamp":6,"key":"a2V5","value":"%%%","headers":[{{"h":[2]}}]}},
-            {{"topic":"t","partition":7,"offset":3,"timestamp":7,"value":"b2sy","headers":[]}}
-        ]}}}}"#
-    );
+    let json = r#"{"records":{"t-7":[
+            {"topic":"t","partition":7,"offset":1,"timestamp":5,"value":"b2s=","headers":[{"h":[1]}]},
+            {"topic":"t","partition":7,"offset":2,"timestamp":6,"key":"a2V5","value":"%%%","headers":[{"h":[2]}]},
+            {"topic":"t","partition":7,"offset":3,"timestamp":7,"value":"b2sy","headers":[]}
+        ]}}"#;
     let event = decode(json.as_bytes()).unwrap();
     assert_eq!(
         event.undecodable,
