@@ -195,7 +195,7 @@ pub struct EngineArgs {
     pub max_output: ByteSize,
 
     /// Directory for precompiled modules [default: /tmp/swapstream-cache in Lambda, else
-    /// $XDG_CACHE_HOME/swapstream or ~/.cache/swapstream].
+    /// $XDG_CACHE_HOME/swapstream/modules or ~/.cache/swapstream/modules].
     #[arg(long, env = "SWAPSTREAM_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 
@@ -245,10 +245,13 @@ fn default_cache_dir() -> PathBuf {
         return PathBuf::from("/tmp/swapstream-cache");
     }
     if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("swapstream");
+        return PathBuf::from(dir).join("swapstream").join("modules");
     }
     match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
-        Some(home) => PathBuf::from(home).join(".cache").join("swapstream"),
+        Some(home) => PathBuf::from(home)
+            .join(".cache")
+            .join("swapstream")
+            .join("modules"),
         None => std::env::temp_dir().join("swapstream-cache"),
     }
 }

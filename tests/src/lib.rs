@@ -1,1 +1,101 @@
-//! Test harness for swapstream's end-to-end tests: starts and stops the local stack.
+//! Test harness for swapstream's end-to-end tests: starts real local servers on free loopback
+//! ports, runs the real `swapstream` binary, and stops everything when dropped.
+//!
+//! The servers are installed by `scripts/install-stack.sh`; the harness finds them on `PATH`
+//! or under `SWAPSTREAM_HOME` (default `~/.cache/swapstream`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod dynamodb;
+pub mod lambda;
+pub mod process;
+pub mod telemetry;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// The loopback address every server and client in the tests uses (IPv4 only).
+pub const LOOPBACK: &str = "127.0.0.1";
+
+/// A free TCP port on the loopback interface.
+pub fn free_port() -> u16 {
+    TcpListener::bind((LOOPBACK, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free loopback port")
+}
+
+/// Waits until something accepts connections on `port`, or panics after `timeout`.
+pub fn wait_for_port(port: u16, what: &str, timeout: Duration) {
+    let started = Instant::now();
+    while TcpStream::connect((LOOPBACK, port)).is_err() {
+        assert!(
+            started.elapsed() < timeout,
+            "{what} did not listen on {LOOPBACK}:{port} within {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the workspace")
+        .to_path_buf()
+}
+
+/// Where `scripts/install-stack.sh` puts things.
+pub fn stack_home() -> PathBuf {
+    std::env::var_os("SWAPSTREAM_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/swapstream")
+        })
+}
+
+/// The `swapstream` binary of the profile these tests were built with, built if needed (a
+/// no-op when it is up to date), so the tests always run the current code.
+pub fn swapstream_bin() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            // target/<profile>/deps/e2e-<hash> → target/<profile>
+            let exe = std::env::current_exe().unwrap();
+            let profile_dir = exe.parent().and_then(|d| d.parent()).unwrap().to_path_buf();
+            let release = profile_dir.file_name().is_some_and(|n| n == "release");
+            let mut cargo = std::process::Command::new(
+                std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+            );
+            cargo.current_dir(workspace_root()).args([
+                "build",
+                "--quiet",
+                "-p",
+                "swapstream",
+                "--bin",
+                "swapstream",
+            ]);
+            if release {
+                cargo.arg("--release");
+            }
+            let status = cargo.status().expect("cargo runs");
+            assert!(status.success(), "building swapstream failed");
+            profile_dir.join("swapstream")
+        })
+        .clone()
+}
+
+/// Environment for anything that talks to the local AWS stand-ins: a region, dummy static
+/// credentials, and no instance-metadata lookups (which would leave the loopback interface).
+pub fn aws_env() -> Vec<(String, String)> {
+    [
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}

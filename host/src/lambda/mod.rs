@@ -55,6 +55,7 @@ pub async fn run(args: LambdaArgs) -> Result<(), crate::cli::Exit> {
         dead_letters,
         pipeline_settings(&args.module, &sink_config),
     );
+    tracing::info!(table = %sink_config.table, dead_letter_table = ?sink_config.dead_letter_table, "ready for invocations");
     let pipeline = &pipeline;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<KafkaEventBatch>| async move {
         handle(pipeline, event.payload).await

@@ -1,0 +1,140 @@
+//! Lambda mode under cargo-lambda's Runtime API emulator, writing to DynamoDB Local.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use swapstream_tests::dynamodb::{DynamoDbLocal, text};
+use swapstream_tests::lambda::LambdaFunction;
+use swapstream_tests::telemetry::{self, Expected};
+
+fn function_env(db: &DynamoDbLocal) -> Vec<(String, String)> {
+    let mut env = db.env();
+    // The reference Lambda's variable name, to show the drop-in replacement works.
+    env.push(("DYNAMODB_TABLE_NAME".into(), "readings".into()));
+    env.push(("SWAPSTREAM_DEAD_LETTER_TABLE".into(), "dead-letters".into()));
+    env
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_10000_record_event_lands_in_dynamodb_exactly_as_the_reference_computes_it() {
+    let db = DynamoDbLocal::start().await;
+    db.create_items_table("readings").await;
+    db.create_dead_letter_table("dead-letters").await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let records = telemetry::generate("sensors", 4, 2500, 12, 100, 7);
+    assert_eq!(records.len(), 10_000);
+    let event_file = dir.path().join("event.json");
+    std::fs::write(&event_file, telemetry::lambda_event(&records).to_string()).unwrap();
+
+    let mut function = LambdaFunction::start(&function_env(&db), dir.path());
+    let invocation = function.invoke(&event_file);
+    assert!(
+        invocation.ok,
+        "{}\n{}",
+        invocation.body,
+        function.function_log()
+    );
+    let response: serde_json::Value = serde_json::from_str(invocation.body.trim()).unwrap();
+    let bad: Vec<_> = records.iter().filter(|r| r.bad).collect();
+    assert!(
+        bad.len() > 50,
+        "the event has bad records of every kind: {}",
+        bad.len()
+    );
+    assert_eq!(response["records"], 10_000);
+    assert_eq!(response["rejected"], bad.len());
+
+    // Every item, against the independently computed expectation.
+    let expected = telemetry::expected(&records);
+    let items = db.scan("readings").await;
+    let got: BTreeMap<i64, Expected> = items
+        .iter()
+        .map(|item| {
+            let e = Expected::from_parts(
+                text(item, "window_start"),
+                text(item, "window_stop"),
+                text(item, "avg_temp").parse().unwrap(),
+                text(item, "reading_count").parse().unwrap(),
+            );
+            (text(item, "device_id").parse().unwrap(), e)
+        })
+        .collect();
+    assert_eq!(got, expected);
+    let lineage = text(&items[0], "module");
+    assert!(lineage.starts_with("average@1.0.0#"), "{lineage}");
+
+    // Every rejection: its coordinates, its raw value, a reason.
+    let letters = db.scan("dead-letters").await;
+    let got: BTreeSet<(String, i64, i64)> = letters
+        .iter()
+        .map(|l| {
+            (
+                text(l, "topic"),
+                text(l, "partition").parse().unwrap(),
+                text(l, "offset").parse().unwrap(),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(String, i64, i64)> = bad
+        .iter()
+        .map(|r| (r.topic.clone(), i64::from(r.partition), r.offset))
+        .collect();
+    assert_eq!(got, want);
+    for letter in &letters {
+        let offset: i64 = text(letter, "offset").parse().unwrap();
+        let partition: i32 = text(letter, "partition").parse().unwrap();
+        let record = bad
+            .iter()
+            .find(|r| r.offset == offset && r.partition == partition)
+            .unwrap();
+        let raw = match letter.get("value") {
+            Some(AttributeValue::B(b)) => b.as_ref().to_vec(),
+            other => panic!("value: {other:?}"),
+        };
+        let want_raw = record
+            .value
+            .clone()
+            .unwrap_or_else(|| record.bad_base64.clone().unwrap().into_bytes());
+        assert_eq!(raw, want_raw, "raw value kept for {partition}/{offset}");
+        assert_eq!(text(letter, "source"), format!("sensors/{partition}"));
+        assert!(!text(letter, "reason").is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_invocation_fails_while_dynamodb_refuses_writes_so_the_batch_is_retried() {
+    let db = DynamoDbLocal::start().await;
+    db.create_items_table("readings").await;
+    db.create_dead_letter_table("dead-letters").await;
+    let dir = tempfile::tempdir().unwrap();
+    let event_file = dir.path().join("event.json");
+    std::fs::copy(
+        swapstream_tests::workspace_root().join("tests/fixtures/msk-event.json"),
+        &event_file,
+    )
+    .unwrap();
+
+    let mut function = LambdaFunction::start(&function_env(&db), dir.path());
+    // The table disappears after the function started: the write fails, and so must the
+    // invocation, or the event source mapping would move past unwritten records.
+    db.delete_table("readings").await;
+    let failed = function.invoke(&event_file);
+    assert!(!failed.ok, "{}", failed.body);
+    assert!(failed.body.contains("SinkFailed"), "{}", failed.body);
+
+    // The retry, once the table is back, writes the batch.
+    db.create_items_table("readings").await;
+    let retried = function.invoke(&event_file);
+    assert!(retried.ok, "{}\n{}", retried.body, function.function_log());
+    let items = db.scan("readings").await;
+    let mut got: Vec<(String, String)> = items
+        .iter()
+        .map(|i| (text(i, "device_id"), text(i, "avg_temp")))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![("1".into(), "34".into()), ("3".into(), "24".into())]
+    );
+}
