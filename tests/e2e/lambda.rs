@@ -22,7 +22,7 @@ async fn a_10000_record_event_lands_in_dynamodb_exactly_as_the_reference_compute
     db.create_dead_letter_table("dead-letters").await;
     let dir = tempfile::tempdir().unwrap();
 
-    let records = telemetry::generate("sensors", 4, 2500, 12, 100, 7);
+    let records = telemetry::generate("sensors", 4, 1000, 2500, 12, 100, 7);
     assert_eq!(records.len(), 10_000);
     let event_file = dir.path().join("event.json");
     std::fs::write(&event_file, telemetry::lambda_event(&records).to_string()).unwrap();

@@ -61,9 +61,12 @@ pub fn swapstream_bin() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
         .get_or_init(|| {
-            // target/<profile>/deps/e2e-<hash> → target/<profile>
+            // Tests run from target/<profile>/deps/, binaries (the demo) from target/<profile>/.
             let exe = std::env::current_exe().unwrap();
-            let profile_dir = exe.parent().and_then(|d| d.parent()).unwrap().to_path_buf();
+            let mut profile_dir = exe.parent().unwrap().to_path_buf();
+            if profile_dir.ends_with("deps") {
+                profile_dir.pop();
+            }
             let release = profile_dir.file_name().is_some_and(|n| n == "release");
             let mut cargo = std::process::Command::new(
                 std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),

@@ -132,7 +132,7 @@ pub fn generate(
             records.push(Record {
                 topic: topic.to_owned(),
                 partition,
-                offset: 1000 + offset,
+                offset: first_offset + offset,
                 value,
                 bad_base64,
                 bad,

@@ -1,0 +1,38 @@
+# swapstream — the commands the README gives. Each target installs what it needs first
+# (scripts/install-stack.sh is idempotent: a second run takes seconds).
+
+CARGO ?= cargo
+GUEST_CRATES := -p swapstream-guest -p swapstream-telemetry -p swapstream-average -p swapstream-stats -p swapstream-misbehave
+
+.PHONY: demo test check lint unit-tests terraform-checks package bench stack
+
+## demo: the whole pipeline live on local servers
+demo: stack
+	$(CARGO) run --release --quiet -p swapstream-tests --bin demo
+
+## test: everything CI runs — formatting, lints (host and guest target), all tests, Terraform checks
+test: stack lint unit-tests terraform-checks
+
+stack:
+	scripts/install-stack.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --target wasm32-wasip2 $(GUEST_CRATES) -- -D warnings
+
+# One profile (release) for every test: the modules compile far faster in an optimised host,
+# and the benchmarks reuse the same artifacts.
+unit-tests:
+	$(CARGO) test --workspace --release
+
+terraform-checks:
+	scripts/check-terraform.sh
+
+## package: the arm64 Lambda zip and the modules Terraform uploads (dist/)
+package:
+	scripts/package.sh
+
+## bench: criterion benchmarks (results in BENCHMARKS.md)
+bench:
+	$(CARGO) bench -p swapstream
