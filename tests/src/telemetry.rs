@@ -88,12 +88,14 @@ pub fn round_half_even(sum: i64, count: i64) -> i64 {
     }
 }
 
-/// Generated records over `partitions` partitions of `topic`, `per_partition` each, from
+/// Generated records over `partitions` partitions of `topic`, `per_partition` each starting at
+/// offset `first_offset`, from
 /// `devices` devices with random-walk integer temperatures; about one record in
 /// `bad_every` is bad in one of several ways.
 pub fn generate(
     topic: &str,
     partitions: i32,
+    first_offset: i64,
     per_partition: i64,
     devices: i64,
     bad_every: u32,
