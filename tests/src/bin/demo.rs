@@ -82,8 +82,8 @@ async fn main() {
         );
     }
     println!(
-        "{:>9}  {:<26}  {:<26}  {:>8}  {:>8}  {}",
-        "device_id", "window_start", "window_stop", "avg_temp", "readings", "module"
+        "{:>9}  {:<26}  {:<26}  {:>8}  {:>8}  module",
+        "device_id", "window_start", "window_stop", "avg_temp", "readings"
     );
     for ((device, start), r) in &rows {
         println!(
