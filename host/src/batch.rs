@@ -151,7 +151,11 @@ impl Batch {
 #[derive(Debug, Default)]
 pub struct BatchBuilder {
     partitions: Vec<PartitionBatch>,
-    index: HashMap<(String, i32), usize>,
+    /// topic → partition → position in `partitions`; looked up with a borrowed topic, so
+    /// adding a record allocates nothing.
+    index: HashMap<String, HashMap<i32, usize>>,
+    /// The last partition written: records mostly come partition by partition.
+    last: Option<usize>,
 }
 
 /// Why a record cannot be added.
@@ -190,29 +194,41 @@ impl BatchBuilder {
 
     /// The partition batch for `topic`/`partition`, created on first use.
     pub fn partition_mut(&mut self, topic: &str, partition: i32) -> PartitionWriter<'_> {
-        let index = match self.index.get(&(topic.to_owned(), partition)) {
-            Some(&i) => i,
-            None => {
-                self.partitions.push(PartitionBatch {
-                    topic: topic.to_owned(),
-                    partition,
-                    offsets: Vec::new(),
-                    timestamps_ms: Vec::new(),
-                    values: Vec::new(),
-                    value_ends: Vec::new(),
-                    keys: Vec::new(),
-                    key_ends: Vec::new(),
-                    has_key: Vec::new(),
-                    headers: Vec::new(),
-                });
-                let i = self.partitions.len() - 1;
-                self.index.insert((topic.to_owned(), partition), i);
-                i
-            }
+        let index = match self.last.filter(|&i| {
+            let p = &self.partitions[i];
+            p.partition == partition && p.topic == topic
+        }) {
+            Some(i) => i,
+            None => self.find_or_add(topic, partition),
         };
+        self.last = Some(index);
         PartitionWriter {
             batch: &mut self.partitions[index],
         }
+    }
+
+    fn find_or_add(&mut self, topic: &str, partition: i32) -> usize {
+        if let Some(&i) = self.index.get(topic).and_then(|p| p.get(&partition)) {
+            return i;
+        }
+        self.partitions.push(PartitionBatch {
+            topic: topic.to_owned(),
+            partition,
+            offsets: Vec::new(),
+            timestamps_ms: Vec::new(),
+            values: Vec::new(),
+            value_ends: Vec::new(),
+            keys: Vec::new(),
+            key_ends: Vec::new(),
+            has_key: Vec::new(),
+            headers: Vec::new(),
+        });
+        let i = self.partitions.len() - 1;
+        self.index
+            .entry(topic.to_owned())
+            .or_default()
+            .insert(partition, i);
+        i
     }
 
     /// Adds one record with its headers.
@@ -306,7 +322,7 @@ impl PartitionWriter<'_> {
         let key_end = end(b.keys.len(), "keys")?;
         b.value_ends.push(value_end);
         b.key_ends.push(key_end);
-        b.has_key.push(has_key);
+        b.has_key.push(u8::from(has_key));
         Ok(())
     }
 
@@ -358,7 +374,7 @@ mod tests {
         assert_eq!(p[0].value_ends, vec![2, 2]);
         assert_eq!(p[0].keys, b"k");
         assert_eq!(p[0].key_ends, vec![1, 1]);
-        assert_eq!(p[0].has_key, vec![true, false]);
+        assert_eq!(p[0].has_key, vec![1, 0]);
         assert_eq!(p[1].headers, vec![(0, "h".to_owned(), b"x".to_vec())]);
         assert_eq!(batch.len(), 3);
         assert_eq!(batch.payload_bytes(), 5);

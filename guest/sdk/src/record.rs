@@ -119,7 +119,7 @@ impl<'a> Iterator for Columns<'a> {
             partition: b.partition,
             offset: b.offsets[i],
             timestamp_ms: b.timestamps_ms[i],
-            key: b.has_key[i].then_some(key),
+            key: (b.has_key[i] != 0).then_some(key),
             value,
             index: i as u32,
             batch: b,
@@ -149,7 +149,7 @@ mod tests {
             value_ends: vec![2, 5, 6],
             keys: b"kk".to_vec(),
             key_ends: vec![1, 1, 2],
-            has_key: vec![true, false, true],
+            has_key: vec![1, 0, 1],
             headers: vec![(1, "h".into(), b"v".to_vec())],
         }
     }

@@ -20,7 +20,7 @@ fn partition(topic: &str, partition: i32, records: &[(i64, &str)]) -> PartitionB
         value_ends,
         keys: Vec::new(),
         key_ends: vec![0; records.len()],
-        has_key: vec![false; records.len()],
+        has_key: vec![0; records.len()],
         headers: Vec::new(),
     }
 }
@@ -186,7 +186,7 @@ fn rejects_every_kind_of_bad_record_with_its_coordinates_and_keeps_the_rest() {
         p.values.extend_from_slice(value);
         p.value_ends.push(p.values.len() as u32);
         p.key_ends.push(0);
-        p.has_key.push(false);
+        p.has_key.push(0);
     }
     let out = aggregate(&[p]);
     assert_eq!(

@@ -19,7 +19,7 @@ fn partition(records: &[String]) -> PartitionBatch {
         value_ends,
         keys: Vec::new(),
         key_ends: vec![0; records.len()],
-        has_key: vec![false; records.len()],
+        has_key: vec![0; records.len()],
         headers: Vec::new(),
     }
 }
