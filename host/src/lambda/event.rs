@@ -195,20 +195,27 @@ struct HeaderBytes(Vec<u8>);
 
 impl<'de> Deserialize<'de> for HeaderBytes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let numbers = Vec::<i16>::deserialize(d)?;
-        numbers
-            .into_iter()
-            .map(|n| {
-                if (-128..=255).contains(&n) {
-                    Ok(n as u8)
-                } else {
-                    Err(de::Error::custom(format!(
-                        "header byte {n} is out of range"
-                    )))
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = HeaderBytes;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of byte values")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HeaderBytes, A::Error> {
+                let mut bytes = Vec::with_capacity(seq.size_hint().unwrap_or(16));
+                while let Some(n) = seq.next_element::<i16>()? {
+                    if !(-128..=255).contains(&n) {
+                        return Err(de::Error::custom(format!(
+                            "header byte {n} is out of range"
+                        )));
+                    }
+                    // Java bytes are signed: -1 is 0xff.
+                    bytes.push(n as u8);
                 }
-            })
-            .collect::<Result<Vec<u8>, _>>()
-            .map(HeaderBytes)
+                Ok(HeaderBytes(bytes))
+            }
+        }
+        d.deserialize_seq(V)
     }
 }
 

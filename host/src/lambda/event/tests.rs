@@ -42,7 +42,7 @@ fn ours(batch: &Batch) -> Vec<Flat> {
                 p.partition,
                 p.offsets[i],
                 p.timestamps_ms[i],
-                p.has_key[i].then(|| p.keys[k0..k1].to_vec()),
+                (p.has_key[i] != 0).then(|| p.keys[k0..k1].to_vec()),
                 p.values[v0..v1].to_vec(),
                 headers,
             ));
@@ -171,7 +171,7 @@ fn null_keys_and_values_are_empty_and_flagged() {
     let p = &event.batch.partitions()[0];
     assert_eq!(
         (p.has_key.clone(), p.values.clone(), p.value_ends.clone()),
-        (vec![false], vec![], vec![0])
+        (vec![0], vec![], vec![0])
     );
 }
 
