@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
 use crate::engine::bindings::{Item, Value};
 
@@ -90,6 +90,34 @@ pub fn merge_duplicates(
         }
     }
     Ok((merged, dropped))
+}
+
+/// The `BatchWriteItem` chunks for `items`: duplicates merged (see [`merge_duplicates`]), then
+/// put requests in chunks of [`MAX_BATCH`]. Returns the chunks and the number of items merged
+/// away.
+pub fn write_requests(
+    items: Vec<AttributeMap>,
+    schema: &KeySchema,
+) -> Result<(Vec<Vec<WriteRequest>>, usize), String> {
+    let (items, merged) = merge_duplicates(items, schema)?;
+    let mut chunks = Vec::with_capacity(items.len().div_ceil(MAX_BATCH));
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let chunk = items
+            .by_ref()
+            .take(MAX_BATCH)
+            .map(|item| {
+                // `item` is always set, so building the put request cannot fail.
+                PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map(|put| WriteRequest::builder().put_request(put).build())
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        chunks.push(chunk);
+    }
+    Ok((chunks, merged))
 }
 
 #[cfg(test)]

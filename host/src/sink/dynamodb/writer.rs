@@ -4,10 +4,10 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemError;
-use aws_sdk_dynamodb::types::{KeyType, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{KeyType, WriteRequest};
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::request::{AttributeMap, KeySchema, MAX_BATCH, merge_duplicates};
+use super::request::{AttributeMap, KeySchema, write_requests};
 use crate::sink::retry::Backoff;
 use crate::sink::{SinkError, WriteStats};
 
@@ -114,22 +114,12 @@ impl DynamoDbWriter {
     /// Writes every item, or fails. Duplicate keys are merged first (last one wins); the rest
     /// goes out in chunks of 25, up to `concurrency` chunks at a time.
     pub async fn write(&self, items: Vec<AttributeMap>) -> Result<WriteStats, SinkError> {
-        let (items, merged) =
-            merge_duplicates(items, &self.key).map_err(|message| SinkError::InvalidItem {
+        let (chunks, merged) =
+            write_requests(items, &self.key).map_err(|message| SinkError::InvalidItem {
                 table: self.table.clone(),
                 message,
             })?;
-        let written = items.len();
-        let mut chunks = Vec::with_capacity(written.div_ceil(MAX_BATCH));
-        let mut items = items.into_iter().peekable();
-        while items.peek().is_some() {
-            let chunk = items
-                .by_ref()
-                .take(MAX_BATCH)
-                .map(|item| self.put_request(item))
-                .collect::<Result<Vec<_>, _>>()?;
-            chunks.push(chunk);
-        }
+        let written = chunks.iter().map(Vec::len).sum();
         let retries = stream::iter(chunks)
             .map(|chunk| self.write_chunk(chunk))
             .buffer_unordered(self.config.concurrency.max(1))
@@ -140,17 +130,6 @@ impl DynamoDbWriter {
             merged,
             retries,
         })
-    }
-
-    fn put_request(&self, item: AttributeMap) -> Result<WriteRequest, SinkError> {
-        let put = PutRequest::builder()
-            .set_item(Some(item))
-            .build()
-            .map_err(|e| SinkError::InvalidItem {
-                table: self.table.clone(),
-                message: e.to_string(),
-            })?;
-        Ok(WriteRequest::builder().put_request(put).build())
     }
 
     /// Writes one chunk, retrying throttling, server errors and `UnprocessedItems` with
