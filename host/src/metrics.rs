@@ -10,6 +10,8 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::engine::ModuleLabel;
 
+/// Records delivered again by the broker within one assignment, and skipped.
+pub const RECORDS_SKIPPED: &str = "swapstream_records_skipped_total";
 /// Records taken from Kafka into batches.
 pub const RECORDS_IN: &str = "swapstream_records_in_total";
 /// Items written to the output table.
@@ -65,6 +67,10 @@ pub fn install() -> Result<PrometheusHandle, String> {
 
 fn describe() {
     describe_counter!(RECORDS_IN, "Records taken from Kafka into batches.");
+    describe_counter!(
+        RECORDS_SKIPPED,
+        "Records the broker delivered again at an offset already taken, and that were skipped."
+    );
     describe_counter!(ITEMS_WRITTEN, "Items written to the output table.");
     describe_counter!(
         RECORDS_REJECTED,
@@ -101,6 +107,11 @@ fn describe() {
 /// Records taken into a batch.
 pub fn records_in(n: usize) {
     counter!(RECORDS_IN).increment(n as u64);
+}
+
+/// A record delivered again and skipped.
+pub fn record_skipped() {
+    counter!(RECORDS_SKIPPED).increment(1);
 }
 
 /// A batch that was written.

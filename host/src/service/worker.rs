@@ -165,6 +165,7 @@ where
             aborts: HashMap::new(),
             failing: BTreeSet::new(),
             rewound: BTreeMap::new(),
+            next_offset: HashMap::new(),
             next_id: 0,
             module: None,
             notes: notes_tx,
@@ -274,6 +275,9 @@ struct State<S, D> {
     failing: BTreeSet<BatchId>,
     /// Partitions put back while paused, and where to (the lowest offset wins).
     rewound: BTreeMap<TopicPartition, i64>,
+    /// Per partition, the offset after the last record taken since it was assigned or
+    /// rewound: a record below it is one already taken, delivered again.
+    next_offset: HashMap<TopicPartition, i64>,
     next_id: u64,
     module: Option<ModuleLabel>,
     notes: mpsc::UnboundedSender<Note>,
@@ -289,8 +293,13 @@ where
     fn apply_group_events(&mut self, source: &KafkaSource) -> Result<(), ServiceError> {
         for event in source.take_group_events() {
             match event {
-                // Fetching starts at the committed offsets; nothing to do.
-                GroupEvent::Assigned(_) => {}
+                // Fetching starts at the committed offsets, which may be behind what this
+                // host took before (a commit can fail): anything goes from there.
+                GroupEvent::Assigned(assigned) => {
+                    for tp in assigned {
+                        self.next_offset.remove(&tp);
+                    }
+                }
                 GroupEvent::Revoked(revoked) => self.drop_partitions(source, &revoked)?,
             }
         }
@@ -353,11 +362,15 @@ where
                 "dropped unwritten records of revoked partitions; their next owner reads them again"
             );
         }
+        for tp in revoked {
+            self.next_offset.remove(tp);
+        }
         for ((topic, partition), offset) in first {
-            self.rewound.remove(&(topic.clone(), partition));
-            let revoked_here = revoked.iter().any(|(t, p)| *t == topic && *p == partition);
-            if !revoked_here && source.is_assigned(&topic, partition) {
-                source.rewind(&topic, partition, offset)?;
+            let tp = (topic, partition);
+            self.rewound.remove(&tp);
+            if !revoked.contains(&tp) && source.is_assigned(&tp.0, tp.1) {
+                source.rewind(&tp.0, tp.1, offset)?;
+                self.next_offset.insert(tp, offset);
             }
         }
         if self.failing.is_empty() && source.is_paused() {
@@ -426,10 +439,27 @@ where
             }
             return Ok(());
         }
+        let tp = (message.topic().to_owned(), message.partition());
+        let offset = message.offset();
+        if let Some(next) = self.next_offset.get(&tp)
+            && offset < *next
+        {
+            // Offsets only grow within a partition: this record is already in a batch (or
+            // written). Taking it again would count its reading twice in one batch.
+            tracing::warn!(topic = %tp.0, partition = tp.1, offset, expected = *next, "a record was delivered again; skipping it");
+            metrics::record_skipped();
+            return Ok(());
+        }
         match self.acc.offer(message)? {
-            Offer::Added => {}
-            Offer::Full => self.ready = self.acc.take(),
+            Offer::Added => {
+                self.next_offset.insert(tp, offset + 1);
+            }
+            Offer::Full => {
+                self.next_offset.insert(tp, offset + 1);
+                self.ready = self.acc.take();
+            }
             Offer::DoesNotFit => {
+                self.next_offset.insert(tp, offset + 1);
                 self.carry = Some(message.detach());
                 self.ready = self.acc.take();
             }
