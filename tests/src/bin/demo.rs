@@ -85,7 +85,7 @@ async fn main() {
         if tty {
             print!("\r{line}");
             std::io::stdout().flush().unwrap();
-        } else if ticks % 4 == 0 || done {
+        } else if ticks.is_multiple_of(4) || done {
             println!("{line}");
         }
         ticks += 1;
