@@ -151,6 +151,11 @@ impl DynamoDbLocal {
         self.wait_ready().await;
     }
 
+    /// The server's process id (for the benchmark's CPU accounting).
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
     /// `http://127.0.0.1:<port>`.
     pub fn endpoint(&self) -> String {
         format!("http://{LOOPBACK}:{}", self.port)

@@ -143,6 +143,11 @@ impl Tansu {
         self.wait_ready();
     }
 
+    /// The broker's process id (for the benchmark's CPU accounting).
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
     /// The broker's log so far.
     pub fn log(&self) -> String {
         self.process.output()
