@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{LogArgs, in_lambda};
 use crate::lambda::LambdaArgs;
+use crate::produce::ProduceArgs;
 use crate::replay::ReplayArgs;
+use crate::service::RunArgs;
 
 /// Runs hot-swappable WebAssembly analytics modules over Kafka batches and writes the results
 /// to DynamoDB.
@@ -33,6 +35,11 @@ pub enum Command {
     Lambda(LambdaArgs),
     /// Run a Lambda-format Kafka event file through a module and print the items (no AWS).
     Replay(ReplayArgs),
+    /// Consume Kafka topics as a member of a consumer group and write the results (service
+    /// mode), with /metrics and /healthz.
+    Run(Box<RunArgs>),
+    /// Write reference-like telemetry to a Kafka topic (a load generator).
+    Produce(Box<ProduceArgs>),
 }
 
 impl Command {
@@ -40,7 +47,7 @@ impl Command {
     fn default_log_filter(&self) -> &'static str {
         match self {
             Command::Replay(_) => "warn",
-            Command::Lambda(_) => "info",
+            Command::Lambda(_) | Command::Run(_) | Command::Produce(_) => "info",
         }
     }
 }
@@ -109,6 +116,8 @@ pub fn run(cli: Cli) -> ExitCode {
         match command {
             Command::Lambda(args) => crate::lambda::run(args).await,
             Command::Replay(args) => crate::replay::run(args).await,
+            Command::Run(args) => crate::service::run(*args).await,
+            Command::Produce(args) => crate::produce::run(*args).await,
         }
     });
     match result {

@@ -118,16 +118,16 @@ impl FromStr for Sha256Hex {
     }
 }
 
-fn parse_size(s: &str) -> Result<ByteSize, String> {
+pub(crate) fn parse_size(s: &str) -> Result<ByteSize, String> {
     s.parse::<ByteSize>()
         .map_err(|e| format!("{e} (e.g. 256MiB, 6MB, 1048576)"))
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (e.g. 500ms, 10s, 2m)"))
 }
 
-fn parse_key_value(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_key_value(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.trim().to_owned())),
         _ => Err(format!("`{s}` is not of the form key=value")),

@@ -23,6 +23,8 @@ pub struct DynamoDbLocal {
     process: Running,
     dir: PathBuf,
     _logs: tempfile::TempDir,
+    /// Where the data lives when it must survive a restart (`None`: in memory).
+    data: Option<PathBuf>,
 }
 
 /// The directory holding `DynamoDBLocal.jar` and `DynamoDBLocal_lib`.
@@ -53,18 +55,55 @@ impl DynamoDbLocal {
         let logs = tempfile::tempdir().unwrap();
         let dir = jar_dir();
         let port = free_port();
-        let process = Self::spawn(&dir, port, &logs);
+        let process = Self::spawn(&dir, port, &logs, None);
         let db = Self {
             port,
             process,
             dir,
             _logs: logs,
+            data: None,
         };
         db.wait_ready().await;
         db
     }
 
-    fn spawn(dir: &std::path::Path, port: u16, logs: &tempfile::TempDir) -> Running {
+    /// Starts DynamoDB Local with its data in a file, so that tables and items survive
+    /// [`DynamoDbLocal::stop`] and [`DynamoDbLocal::restart`], as in a real outage.
+    pub async fn start_persistent() -> Self {
+        let logs = tempfile::tempdir().unwrap();
+        let data = logs.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        Self::start_on_data(data, logs).await
+    }
+
+    /// Another server, on another port, over the same data file as `self` (which must be
+    /// stopped): reads what was stored while nobody else can write.
+    pub async fn start_on_same_data(&self) -> Self {
+        let data = self.data.clone().expect("a persistent DynamoDB Local");
+        Self::start_on_data(data, tempfile::tempdir().unwrap()).await
+    }
+
+    async fn start_on_data(data: PathBuf, logs: tempfile::TempDir) -> Self {
+        let dir = jar_dir();
+        let port = free_port();
+        let process = Self::spawn(&dir, port, &logs, Some(&data));
+        let db = Self {
+            port,
+            process,
+            dir,
+            _logs: logs,
+            data: Some(data),
+        };
+        db.wait_ready().await;
+        db
+    }
+
+    fn spawn(
+        dir: &std::path::Path,
+        port: u16,
+        logs: &tempfile::TempDir,
+        data: Option<&std::path::Path>,
+    ) -> Running {
         let mut cmd = Command::new("java");
         cmd.current_dir(dir)
             .arg(format!(
@@ -72,14 +111,12 @@ impl DynamoDbLocal {
                 dir.join("DynamoDBLocal_lib").display()
             ))
             // Small heap: several servers share a 2-core CI machine.
-            .args([
-                "-Xmx512m",
-                "-jar",
-                "DynamoDBLocal.jar",
-                "-inMemory",
-                "-port",
-            ])
-            .arg(port.to_string());
+            .args(["-Xmx512m", "-jar", "DynamoDBLocal.jar"]);
+        match data {
+            Some(path) => cmd.arg("-sharedDb").arg("-dbPath").arg(path),
+            None => cmd.arg("-inMemory"),
+        };
+        cmd.arg("-port").arg(port.to_string());
         Running::spawn(
             "DynamoDB Local",
             cmd,
@@ -106,11 +143,17 @@ impl DynamoDbLocal {
         self.process.kill();
     }
 
-    /// Starts it again on the same port (empty: the tests recreate their tables).
+    /// Starts it again on the same port (in memory: empty, the tests recreate their tables;
+    /// persistent: with its data).
     pub async fn restart(&mut self) {
         self.process.kill();
-        self.process = Self::spawn(&self.dir, self.port, &self._logs);
+        self.process = Self::spawn(&self.dir, self.port, &self._logs, self.data.as_deref());
         self.wait_ready().await;
+    }
+
+    /// The server's process id (for the benchmark's CPU accounting).
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
     }
 
     /// `http://127.0.0.1:<port>`.

@@ -7,8 +7,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod dynamodb;
+pub mod kafka;
 pub mod lambda;
 pub mod process;
+pub mod readings;
+pub mod service;
 pub mod telemetry;
 
 use std::net::{TcpListener, TcpStream};
@@ -71,6 +74,26 @@ pub fn swapstream_bin() -> PathBuf {
             let mut cargo = std::process::Command::new(
                 std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
             );
+            // Without the variables cargo sets for this test process: build scripts that
+            // watch them (ring watches CARGO_MANIFEST_DIR) would otherwise rebuild their
+            // crates here and again in the next `cargo test`, minutes each time.
+            for (key, _) in std::env::vars_os() {
+                let key = key.to_string_lossy();
+                if key.starts_with("CARGO_PKG_")
+                    || key.starts_with("CARGO_BIN_EXE_")
+                    || [
+                        "CARGO_MANIFEST_DIR",
+                        "CARGO_MANIFEST_PATH",
+                        "CARGO_CRATE_NAME",
+                        "CARGO_PRIMARY_PACKAGE",
+                        "CARGO_TARGET_TMPDIR",
+                        "CARGO_RUSTC_CURRENT_DIR",
+                    ]
+                    .contains(&key.as_ref())
+                {
+                    cargo.env_remove(key.as_ref());
+                }
+            }
             cargo.current_dir(workspace_root()).args([
                 "build",
                 "--quiet",
