@@ -256,7 +256,7 @@ mod tests {
         let batch = acc.take().unwrap();
         let p = &batch.partitions()[0];
         assert_eq!(p.timestamps_ms, vec![-1, 1_041]);
-        assert_eq!(p.has_key, vec![false, true]);
+        assert_eq!(p.has_key, vec![0, 1]);
         assert_eq!(
             p.headers,
             vec![
