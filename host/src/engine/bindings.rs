@@ -7,8 +7,8 @@ wasmtime::component::bindgen!({
     path: "../wit",
 });
 
-pub use exports::swapstream::analytics::aggregator::ModuleInfo;
-pub use swapstream::analytics::log::Level;
-pub use swapstream::analytics::types::{
+pub use self::exports::swapstream::analytics::aggregator::ModuleInfo;
+pub use self::swapstream::analytics::log::Level;
+pub use self::swapstream::analytics::types::{
     Attribute, Error as ModuleFailure, Item, Output, PartitionBatch, Rejection, Value,
 };
