@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{LogArgs, in_lambda};
 use crate::lambda::LambdaArgs;
+use crate::module_cmd::ModuleCommandArgs;
 use crate::replay::ReplayArgs;
 
 /// Runs hot-swappable WebAssembly analytics modules over Kafka batches and writes the results
@@ -33,13 +34,15 @@ pub enum Command {
     Lambda(LambdaArgs),
     /// Run a Lambda-format Kafka event file through a module and print the items (no AWS).
     Replay(ReplayArgs),
+    /// Check, compare and publish modules: `module check|diff|push`.
+    Module(ModuleCommandArgs),
 }
 
 impl Command {
     /// Commands that print their results keep the terminal for them.
     fn default_log_filter(&self) -> &'static str {
         match self {
-            Command::Replay(_) => "warn",
+            Command::Replay(_) | Command::Module(_) => "warn",
             Command::Lambda(_) => "info",
         }
     }
@@ -109,6 +112,7 @@ pub fn run(cli: Cli) -> ExitCode {
         match command {
             Command::Lambda(args) => crate::lambda::run(args).await,
             Command::Replay(args) => crate::replay::run(args).await,
+            Command::Module(args) => crate::module_cmd::run(args).await,
         }
     });
     match result {

@@ -24,6 +24,7 @@ pub mod engine;
 pub mod hotswap;
 pub mod lambda;
 pub mod logging;
+pub mod module_cmd;
 pub mod modules;
 pub mod output;
 pub mod pipeline;

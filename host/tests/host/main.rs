@@ -5,3 +5,4 @@
 mod cli;
 mod engine;
 mod hotswap;
+mod module_cmd;
