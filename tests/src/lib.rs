@@ -9,6 +9,7 @@
 pub mod dynamodb;
 pub mod lambda;
 pub mod process;
+pub mod s3;
 pub mod telemetry;
 
 use std::net::{TcpListener, TcpStream};
