@@ -5,14 +5,13 @@
 //!   (`unchanged`, `same_content`, `swapped`, `refused`, `unavailable`);
 //! * `swapstream_module_refused_total{reason}` — refused versions, by [`Refusal::reason`];
 //! * `swapstream_module_swaps_total{source}` — swaps, by where the code came from;
-//! * `swapstream_module_swap_seconds` — from noticing a new revision to the swap;
-//! * `swapstream_module_active{module}` — 1 for the live `name@version#hash`, 0 for replaced
-//!   ones.
+//! * `swapstream_module_swap_seconds` — from noticing a new revision to the swap.
+//!
+//! Which version is in force is service mode's `swapstream_module_info`, set per batch.
 
 use super::reloader::CheckOutcome;
 #[cfg(doc)]
 use super::validate::Refusal;
-use crate::engine::ModuleLabel;
 
 pub(super) fn checked(outcome: &CheckOutcome) {
     let name = match outcome {
@@ -32,11 +31,4 @@ pub(super) fn checked(outcome: &CheckOutcome) {
         CheckOutcome::Unavailable(_) => "unavailable",
     };
     metrics::counter!("swapstream_module_checks_total", "outcome" => name).increment(1);
-}
-
-pub(super) fn active(now: &ModuleLabel, before: Option<&ModuleLabel>) {
-    if let Some(before) = before {
-        metrics::gauge!("swapstream_module_active", "module" => before.lineage()).set(0.0);
-    }
-    metrics::gauge!("swapstream_module_active", "module" => now.lineage()).set(1.0);
 }

@@ -109,7 +109,6 @@ impl<S: ModuleStore> Reloader<S> {
             .validate_blocking(bytes, store.location().to_string())
             .await?;
         log_loaded(&validated, store.location());
-        super::metrics::active(validated.module.label(), None);
         let registry = Arc::new(Registry::new(validated.module));
         Ok(Self {
             registry,
@@ -303,7 +302,6 @@ impl<S: ModuleStore> Reloader<S> {
             location = %self.store.location(),
             "module swapped; batches starting from now run the new version"
         );
-        super::metrics::active(&swap.to, Some(&swap.from));
         swap
     }
 }
