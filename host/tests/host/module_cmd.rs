@@ -338,3 +338,31 @@ fn cache_entry(cache: &Path) -> std::path::PathBuf {
     assert_eq!(entries.len(), 1, "{entries:?}");
     entries[0].clone()
 }
+
+#[test]
+fn the_module_template_builds_and_passes_check() {
+    let out = run(&["module", "check", &built("template")], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert_eq!(field(&report, "name"), "hottest");
+    assert!(
+        field(&report, "canary").starts_with("12 records -> 2 items, 2 rejected"),
+        "{report}"
+    );
+    let configured = run(
+        &[
+            "module",
+            "check",
+            &built("template"),
+            "--module-config",
+            "hottest/unit=K",
+        ],
+        None,
+    );
+    assert_eq!(configured.status.code(), Some(1));
+    assert!(
+        stderr(&configured).starts_with("error: refused (canary_invalid_config): "),
+        "{}",
+        stderr(&configured)
+    );
+}
