@@ -100,6 +100,26 @@ fn invoke(function: &mut LambdaFunction, event: &Path) -> String {
     response["module"].as_str().unwrap().to_owned()
 }
 
+/// `swapstream module push FILE s3://modules/analytics/live.wasm`; returns its stdout.
+fn push(s3: &S3Local, file: &Path) -> String {
+    let out = std::process::Command::new(swapstream_tests::swapstream_bin())
+        .args(["module", "push"])
+        .arg(file)
+        .arg(format!("s3://{BUCKET}/{KEY}"))
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .env("SWAPSTREAM_NO_CACHE", "true")
+        .envs(s3.env())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 fn lineage(bytes: &[u8]) -> String {
     let engine =
         swapstream::engine::Engine::new(swapstream::engine::EngineConfig::default()).unwrap();
@@ -133,9 +153,16 @@ async fn a_warm_lambda_picks_up_a_new_s3_module_without_a_restart_and_rolls_back
         "stats' attributes are written"
     );
 
-    // Rollback = publishing the old module again, as `swapstream module push` does (with
-    // S3's SHA-256 checksum): the host recognises it from the HEAD and swaps from memory.
-    stack.s3.put_with_sha256(BUCKET, KEY, average.clone()).await;
+    // Rollback = publishing the old module again, with `swapstream module push` (which
+    // uploads with S3's SHA-256 checksum): the host recognises it from the HEAD and swaps
+    // from memory.
+    let file = stack.dir.path().join("average.wasm");
+    std::fs::write(&file, &average).unwrap();
+    let pushed = push(&stack.s3, &file);
+    assert!(
+        pushed.contains(&format!("SWAPSTREAM_MODULE_SHA256={}", sha256(&average))),
+        "{pushed}"
+    );
     tokio::time::sleep(POLL + Duration::from_millis(100)).await;
     assert_eq!(invoke(&mut function, &event), lineage(&average));
     assert_eq!(stack.item_lineages().await, [lineage(&average)]);
@@ -155,6 +182,7 @@ async fn a_warm_lambda_picks_up_a_new_s3_module_without_a_restart_and_rolls_back
         "one download at start-up, one for stats; none for the rollback:\n{}",
         stack.s3.log()
     );
+    assert_eq!(stack.s3.get(BUCKET, KEY).await, average, "push uploaded it");
 }
 
 /// Extra environment of a function.

@@ -72,6 +72,25 @@ pub fn swapstream_bin() -> PathBuf {
             let mut cargo = std::process::Command::new(
                 std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
             );
+            // Cargo gives a test process its package's CARGO_MANIFEST_DIR, CARGO_PKG_*…; build
+            // scripts that track those (ring's does) would see them change and rebuild half the
+            // dependency tree — and the host — on every test run.
+            for (name, _) in std::env::vars_os() {
+                let name = name.to_string_lossy();
+                if [
+                    "CARGO_MANIFEST_",
+                    "CARGO_PKG_",
+                    "CARGO_CRATE_",
+                    "CARGO_BIN_",
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_TARGET_TMPDIR",
+                ]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+                {
+                    cargo.env_remove(name.as_ref());
+                }
+            }
             cargo.current_dir(workspace_root()).args([
                 "build",
                 "--quiet",
