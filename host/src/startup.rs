@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::config::{EngineArgs, HotSwapArgs, ModuleArgs, SinkConfig};
 use crate::engine::{Engine, LoadError, Module};
-use crate::hotswap::{Canary, CanaryError, Reloader, StartError, Validator};
+use crate::hotswap::{Canary, CanaryError, Reloader, StartError, Validator, Watcher};
 use crate::modules::{FetchError, check_pin};
 use crate::registry::Registry;
 use crate::sink::SinkError;
@@ -67,6 +67,50 @@ pub async fn load_swappable(
     let store = open_store(&module_args.module).await?;
     let reloader = Reloader::start(store, validator, swap_args.poll_interval()).await?;
     Ok((engine, Arc::new(reloader)))
+}
+
+/// A module kept up to date by background polling: what a long-running host holds for as
+/// long as it runs. Dropping it (or [`LiveModule::stop`]) ends the polling; the registry keeps
+/// the version that was live, and batches keep the version they took.
+pub struct LiveModule {
+    reloader: Arc<Reloader>,
+    watcher: Watcher,
+}
+
+impl LiveModule {
+    /// The registry a [`Pipeline`](crate::pipeline::Pipeline) takes each batch's module from.
+    pub fn registry(&self) -> Arc<Registry> {
+        Arc::clone(self.reloader.registry())
+    }
+
+    /// The reloader behind it (e.g. to check at once, or list the versions kept for rollback).
+    pub fn reloader(&self) -> &Arc<Reloader> {
+        &self.reloader
+    }
+
+    /// Whether a background task polls (not for a `builtin:` module or a `0s` interval).
+    pub fn is_polling(&self) -> bool {
+        self.watcher.is_polling()
+    }
+
+    /// Stops polling and waits for the task to end.
+    pub async fn stop(self) {
+        self.watcher.stop().await;
+    }
+}
+
+/// Service mode's one call: [`load_swappable`], then polling in the background every
+/// `--module-poll-interval`. Call it inside the Tokio runtime; hand
+/// [`LiveModule::registry`] to the pipeline and keep the [`LiveModule`] until shutdown.
+pub async fn start_hot_swap(
+    module_args: &ModuleArgs,
+    engine_args: &EngineArgs,
+    swap_args: &HotSwapArgs,
+) -> Result<LiveModule, StartupError> {
+    // The engine lives on in the validator (and in every module), so it need not be kept here.
+    let (_engine, reloader) = load_swappable(module_args, engine_args, swap_args).await?;
+    let watcher = reloader.spawn();
+    Ok(LiveModule { reloader, watcher })
 }
 
 /// The store for a module location.

@@ -191,7 +191,8 @@ type Settings<'a> = Vec<(&'a str, &'a str)>;
 type Case = (&'static str, Vec<u8>, &'static str);
 
 /// Each bad version published to S3 is refused — with its reason in the log — and the
-/// invocation runs on the version that was live, whose items keep landing in DynamoDB.
+/// invocation runs on the version that was live, whose items keep landing in DynamoDB. The
+/// functions share a precompiled cache, so each after the first starts without compiling.
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_modules_published_to_s3_are_refused_while_the_lambda_keeps_processing() {
     let stack = Stack::start().await;
@@ -258,7 +259,7 @@ async fn bad_modules_published_to_s3_are_refused_while_the_lambda_keeps_processi
         ),
     ];
     let pin = sha256(&average);
-    for (name, settings, cases) in groups {
+    for (index, (name, settings, cases)) in groups.into_iter().enumerate() {
         let mut settings = settings;
         if name == "pinned" {
             settings.push(("SWAPSTREAM_MODULE_SHA256", &pin));
@@ -269,6 +270,18 @@ async fn bad_modules_published_to_s3_are_refused_while_the_lambda_keeps_processi
             invoke(&mut function, &event),
             live,
             "{name}: starts on average"
+        );
+        // Every function shares one cache directory: the first compiles average, each later
+        // one (a new process, like a new execution environment) loads it precompiled.
+        let log = function.function_log();
+        let loaded = log
+            .lines()
+            .find(|l| l.contains("module loaded"))
+            .unwrap_or_else(|| panic!("{name}: no load logged:\n{log}"));
+        let from = if index == 0 { "Source" } else { "Cache" };
+        assert!(
+            loaded.contains(&format!(r#""from":"{from}""#)),
+            "{name}: {loaded}"
         );
         for (what, bytes, reason) in cases {
             stack.s3.put(BUCKET, KEY, bytes).await;

@@ -13,16 +13,20 @@
 //!   old module again — swaps back without compiling; compiled code is also in the on-disk
 //!   precompiled cache, which survives restarts.
 //!
-//! Long-running hosts start background polling with one call:
+//! Long-running hosts (service mode) start everything with one call:
 //!
 //! ```no_run
 //! # async fn f(module: swapstream::config::ModuleArgs, engine: swapstream::config::EngineArgs,
 //! #            swap: swapstream::config::HotSwapArgs) -> Result<(), swapstream::startup::StartupError> {
-//! let (_engine, reloader) = swapstream::startup::load_swappable(&module, &engine, &swap).await?;
-//! let registry = reloader.registry().clone(); // hand to the pipeline
-//! let _watcher = reloader.spawn(); // polls until dropped
+//! let live = swapstream::startup::start_hot_swap(&module, &engine, &swap).await?;
+//! let registry = live.registry(); // hand to the pipeline
+//! // … consume until shutdown, then:
+//! live.stop().await;
 //! # Ok(()) }
 //! ```
+//!
+//! Lambda uses [`startup::load_swappable`](crate::startup::load_swappable) and calls
+//! [`Reloader::check_if_due`] at the start of each invocation instead.
 
 pub mod canary;
 mod metrics;

@@ -9,7 +9,7 @@ use bytesize::ByteSize;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use swapstream::config::{ModuleLocation, Sha256Hex};
 use swapstream::engine::bindings::{Item, Value};
-use swapstream::engine::{Engine, EngineConfig, Limits};
+use swapstream::engine::{CompiledFrom, Engine, EngineConfig, Limits};
 use swapstream::hotswap::{Canary, CheckOutcome, Reloader, StartError, SwapSource, Validator};
 use swapstream::lambda::event;
 use swapstream::pipeline::{Pipeline, PipelineSettings};
@@ -487,4 +487,384 @@ async fn a_builtin_module_is_never_polled() {
         .unwrap(),
     );
     assert!(!reloader.spawn().is_polling());
+}
+
+/// The precompiled cache across restarts of a host that swaps: a version compiled once is
+/// loaded from disk by the next process — at start-up and when swapped to — and an entry that
+/// is damaged or was written by an engine with other settings is rebuilt, not trusted.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restarted_host_swaps_from_the_precompiled_cache_and_rebuilds_bad_entries() {
+    let cache = tempfile::tempdir().unwrap();
+    let cached_engine = || {
+        Engine::new(EngineConfig {
+            limits: Limits::default(),
+            cache_dir: Some(cache.path().into()),
+        })
+        .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("module.wasm");
+    // A new process: a new engine and a new reloader over the same cache directory.
+    let restart = || async {
+        Reloader::start(
+            FileStore::new(path.clone()),
+            validator(&cached_engine(), &[], None),
+            None,
+        )
+        .await
+        .unwrap()
+    };
+    let live_from = |r: &Reloader<FileStore>| r.registry().current().compiled_from();
+
+    publish(&path, &average());
+    let first = restart().await;
+    assert_eq!(live_from(&first), CompiledFrom::Source);
+    publish(&path, &stats());
+    assert_eq!(
+        swapped(first.check_now().await).source,
+        SwapSource::Compiled
+    );
+    drop(first);
+
+    let second = restart().await;
+    assert_eq!(live_from(&second), CompiledFrom::Cache, "stats, from disk");
+    publish(&path, &average());
+    assert_eq!(
+        swapped(second.check_now().await).source,
+        SwapSource::PrecompiledCache,
+        "not in this process's memory, but on disk"
+    );
+    drop(second);
+
+    // Damage stats' entry: the next swap to stats compiles (and the batch runs) instead of
+    // failing or loading it; the rebuilt entry serves the restart after.
+    let stats_entry = cached_engine()
+        .cache()
+        .unwrap()
+        .path_for(&sha256_hex(&stats()));
+    let mut entry = std::fs::read(&stats_entry).unwrap();
+    let middle = entry.len() / 2;
+    entry[middle] ^= 0xff;
+    std::fs::write(&stats_entry, &entry).unwrap();
+    let third = restart().await;
+    assert_eq!(
+        live_from(&third),
+        CompiledFrom::Cache,
+        "average's entry is fine"
+    );
+    let (pipeline3, capture3) = pipeline(&third, &[]);
+    publish(&path, &stats());
+    assert_eq!(
+        swapped(third.check_now().await).source,
+        SwapSource::Compiled
+    );
+    let sta = label_of(&stats());
+    assert_eq!(
+        batch_lineages(&pipeline3, &capture3).await,
+        [sta.as_str(), sta.as_str()]
+    );
+    drop((pipeline3, third));
+    assert_eq!(live_from(&restart().await), CompiledFrom::Cache, "rebuilt");
+
+    // Code precompiled by an engine with other settings, under this engine's name and with a
+    // valid digest (a foreign entry): only the deserializer's own check can tell, and it does.
+    let average_entry = cached_engine()
+        .cache()
+        .unwrap()
+        .path_for(&sha256_hex(&average()));
+    let mut other = wasmtime::Config::new();
+    other.epoch_interruption(false);
+    let foreign = wasmtime::Engine::new(&other)
+        .unwrap()
+        .precompile_component(&average())
+        .unwrap();
+    let mut forged = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&foreign).to_vec()
+    };
+    forged.extend_from_slice(&foreign);
+    std::fs::write(&average_entry, forged).unwrap();
+    let fourth = restart().await;
+    publish(&path, &average());
+    assert_eq!(
+        swapped(fourth.check_now().await).source,
+        SwapSource::Compiled
+    );
+    drop(fourth);
+    publish(&path, &average());
+    assert_eq!(live_from(&restart().await), CompiledFrom::Cache, "rebuilt");
+}
+
+/// Records what the pipeline writes, per record: the lineage each item and dead letter carries.
+#[derive(Default, Clone)]
+struct Ledger {
+    /// (device_id, lineage) of every item written.
+    items: Arc<Mutex<Vec<(i64, String)>>>,
+    /// (offset, lineage) of every dead letter written.
+    letters: Arc<Mutex<Vec<(i64, String)>>>,
+}
+
+impl ItemSink for Ledger {
+    async fn write(&self, items: Vec<Item>) -> Result<WriteStats, SinkError> {
+        let n = items.len();
+        self.items.lock().unwrap().extend(items.iter().map(|i| {
+            (
+                attribute(i, "device_id").parse().unwrap(),
+                attribute(i, "module"),
+            )
+        }));
+        Ok(WriteStats {
+            written: n,
+            ..WriteStats::default()
+        })
+    }
+}
+
+impl DeadLetterSink for Ledger {
+    async fn write(&self, letters: Vec<DeadLetter>) -> Result<WriteStats, SinkError> {
+        let n = letters.len();
+        self.letters.lock().unwrap().extend(
+            letters
+                .into_iter()
+                .map(|l| (l.coordinates.offset, l.module.unwrap_or_default())),
+        );
+        Ok(WriteStats {
+            written: n,
+            ..WriteStats::default()
+        })
+    }
+}
+
+/// Records per batch in the load test, plus one that does not parse.
+const LOAD_RECORDS: i64 = 100;
+
+/// Batch `k`: readings of devices `k*1000+1 ..= k*1000+100` (one item each), then one record
+/// that is not JSON (one dead letter), at offsets `k*1000 ..= k*1000+100`.
+fn load_batch(k: i64) -> swapstream::batch::Batch {
+    use swapstream::batch::{BatchBuilder, RecordRef};
+    let mut b = BatchBuilder::new();
+    let partition = i32::try_from(k % 4).unwrap();
+    for i in 0..=LOAD_RECORDS {
+        let value = if i == LOAD_RECORDS {
+            "not json".to_owned()
+        } else {
+            format!(
+                r#"{{"device_id": {}, "timestamp": "2026-11-25T12:00:{:02}", "temperature": {}}}"#,
+                k * 1000 + i + 1,
+                i % 60,
+                20 + i % 7
+            )
+        };
+        b.push(
+            "sensors",
+            partition,
+            RecordRef {
+                offset: k * 1000 + i,
+                timestamp_ms: 1_764_072_000_000 + k,
+                key: None,
+                value: Some(value.as_bytes()),
+            },
+            [],
+        )
+        .unwrap();
+    }
+    b.build()
+}
+
+/// One batch as the load test saw it.
+struct Ran {
+    k: i64,
+    started: Instant,
+    ended: Instant,
+    lineage: String,
+}
+
+/// Service mode's hot swap in process, started with the one call service mode makes
+/// (`startup::start_hot_swap`, background polling): two workers run batches back to back
+/// (as `--max-in-flight` does) while `average` → `stats` → `average` is published. No record is
+/// lost, no batch mixes versions (its items and dead letters all carry the version it
+/// reported), and each version goes live within the poll interval (plus its validation) and
+/// runs from the next batch on.
+#[tokio::test(flavor = "multi_thread")]
+async fn under_continuous_load_average_stats_average_swap_without_loss_or_mixed_batches() {
+    use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+    use swapstream::config::{CanaryArgs, EngineArgs, HotSwapArgs, ModuleArgs};
+
+    const POLL: Duration = Duration::from_millis(250);
+    // Fetch, compile and canary run of a new version: ~0.2 s on an idle machine (see
+    // BENCHMARKS-hotswap.md); room for a shared 2-core CI machine.
+    const VALIDATION: Duration = Duration::from_secs(3);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.wasm");
+    publish(&path, &average());
+    let live = swapstream::startup::start_hot_swap(
+        &ModuleArgs {
+            module: ModuleLocation::File(path.clone()),
+            module_sha256: None,
+            module_config: Vec::new(),
+            lineage_attribute: "module".into(),
+        },
+        &EngineArgs {
+            memory_limit: ByteSize::mib(128),
+            batch_timeout: Duration::from_secs(10),
+            stack_limit: ByteSize::mib(1),
+            max_output: ByteSize::mib(32),
+            cache_dir: Some(dir.path().join("cache")),
+            no_cache: false,
+        },
+        &HotSwapArgs {
+            module_poll_interval: POLL,
+            canary: CanaryArgs::default(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(live.is_polling());
+    let ledger = Ledger::default();
+    let pipeline = Arc::new(Pipeline::new(
+        live.registry(),
+        ledger.clone(),
+        ledger.clone(),
+        PipelineSettings::default(),
+    ));
+
+    let next = Arc::new(AtomicI64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let (pipeline, next, stop) = (pipeline.clone(), next.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut ran = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let batch = load_batch(k);
+                    let started = Instant::now();
+                    let report = pipeline.process(batch, Vec::new()).await.unwrap();
+                    let ended = Instant::now();
+                    assert_eq!(
+                        (report.records, report.items, report.rejected),
+                        (101, 100, 1)
+                    );
+                    ran.push(Ran {
+                        k,
+                        started,
+                        ended,
+                        lineage: report.module.lineage(),
+                    });
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                ran
+            })
+        })
+        .collect();
+
+    let (avg, sta) = (label_of(&average()), label_of(&stats()));
+    // Publishes a version and returns (published, seen live): the latter a little after the
+    // swap, so every batch starting after it runs the new version.
+    let registry = live.registry();
+    let swap_to = |bytes: Vec<u8>, lineage: String| {
+        let registry = registry.clone();
+        let path = path.clone();
+        async move {
+            let published = Instant::now();
+            publish(&path, &bytes);
+            while registry.current().label().lineage() != lineage {
+                assert!(
+                    published.elapsed() < Duration::from_secs(60),
+                    "no swap to {lineage}"
+                );
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            (published, Instant::now(), lineage)
+        }
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut swaps = vec![swap_to(stats(), sta.clone()).await];
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    swaps.push(swap_to(average(), avg.clone()).await);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut ran = Vec::new();
+    for worker in workers {
+        ran.extend(worker.await.unwrap());
+    }
+    live.stop().await;
+    ran.sort_by_key(|r| r.started);
+
+    // No record lost: every reading became an item, every bad record a dead letter, once.
+    let batches = next.load(Ordering::Relaxed);
+    assert_eq!(i64::try_from(ran.len()).unwrap(), batches);
+    let items = ledger.items.lock().unwrap();
+    let letters = ledger.letters.lock().unwrap();
+    let mut devices: Vec<i64> = items.iter().map(|(d, _)| *d).collect();
+    devices.sort_unstable();
+    let expected: Vec<i64> = (0..batches)
+        .flat_map(|k| (1..=LOAD_RECORDS).map(move |i| k * 1000 + i))
+        .collect();
+    assert_eq!(devices, expected);
+    let mut offsets: Vec<i64> = letters.iter().map(|(o, _)| *o).collect();
+    offsets.sort_unstable();
+    let expected: Vec<i64> = (0..batches).map(|k| k * 1000 + LOAD_RECORDS).collect();
+    assert_eq!(offsets, expected);
+
+    // No batch with mixed lineage: its items and its dead letter carry the version it ran on.
+    let lineage_of_batch: std::collections::HashMap<i64, &str> =
+        ran.iter().map(|r| (r.k, r.lineage.as_str())).collect();
+    for (device, lineage) in items.iter() {
+        assert_eq!(
+            lineage,
+            lineage_of_batch[&((device - 1) / 1000)],
+            "device {device}"
+        );
+    }
+    for (offset, lineage) in letters.iter() {
+        assert_eq!(
+            lineage,
+            lineage_of_batch[&(offset / 1000)],
+            "offset {offset}"
+        );
+    }
+
+    // Each swap live within the poll interval (+ validation), and the next batch on it: every
+    // batch that started after the swap ran the new version, every batch that ended before the
+    // publication the old one; in between, a batch runs either (whichever it took at its start).
+    let longest = ran.iter().map(|r| r.ended - r.started).max().unwrap();
+    let mut phases = vec![(None, None, avg.clone())];
+    phases.extend(
+        swaps
+            .iter()
+            .map(|(p, s, l)| (Some(*p), Some(*s), l.clone())),
+    );
+    for (i, (published, live_at, lineage)) in phases.iter().enumerate() {
+        let next_published = phases.get(i + 1).and_then(|(p, _, _)| *p);
+        let in_phase: Vec<&Ran> = ran
+            .iter()
+            .filter(|r| live_at.is_none_or(|at| r.started > at))
+            .filter(|r| next_published.is_none_or(|at| r.ended < at))
+            .collect();
+        assert!(in_phase.len() >= 10, "batches ran on {lineage}");
+        for r in in_phase {
+            assert_eq!(&r.lineage, lineage, "batch {}", r.k);
+        }
+        if let (Some(published), Some(live_at)) = (published, live_at) {
+            let live_after = *live_at - *published;
+            let first = ran
+                .iter()
+                .filter(|r| r.started >= *published && &r.lineage == lineage)
+                .map(|r| r.started - *published)
+                .min()
+                .unwrap();
+            eprintln!(
+                "swap to {lineage}: live {live_after:?} after publishing, first batch on it \
+                 started after {first:?} (poll {POLL:?}, longest batch {longest:?})"
+            );
+            assert!(live_after <= POLL + VALIDATION, "{lineage}: {live_after:?}");
+            // The 5 ms is the pause each worker makes between batches.
+            assert!(
+                first <= POLL + VALIDATION + longest + Duration::from_millis(5),
+                "{lineage}: {first:?}"
+            );
+        }
+    }
 }
