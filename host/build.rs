@@ -9,11 +9,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Modules built for the host, by crate name and the name the host knows them by. `average`
-/// and `stats` are embedded; `misbehave` is only for the sandbox tests.
+/// and `stats` are embedded; `misbehave` is only for the sandbox tests, `contract-v1` (built
+/// for an incompatible contract version) only for the hot-swap refusal tests, and `template`
+/// is built so the tests keep the module template authors copy working.
 const MODULES: &[(&str, &str)] = &[
     ("swapstream-average", "average"),
     ("swapstream-stats", "stats"),
     ("swapstream-misbehave", "misbehave"),
+    ("swapstream-contract-v1", "contract-v1"),
+    ("swapstream-template", "template"),
 ];
 
 fn main() {

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{LogArgs, in_lambda};
 use crate::lambda::LambdaArgs;
+use crate::module_cmd::ModuleCommandArgs;
 use crate::produce::ProduceArgs;
 use crate::replay::ReplayArgs;
 use crate::service::RunArgs;
@@ -40,13 +41,15 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Write reference-like telemetry to a Kafka topic (a load generator).
     Produce(Box<ProduceArgs>),
+    /// Check, compare and publish modules: `module check|diff|push`.
+    Module(ModuleCommandArgs),
 }
 
 impl Command {
     /// Commands that print their results keep the terminal for them.
     fn default_log_filter(&self) -> &'static str {
         match self {
-            Command::Replay(_) => "warn",
+            Command::Replay(_) | Command::Module(_) => "warn",
             Command::Lambda(_) | Command::Run(_) | Command::Produce(_) => "info",
         }
     }
@@ -118,6 +121,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Replay(args) => crate::replay::run(args).await,
             Command::Run(args) => crate::service::run(*args).await,
             Command::Produce(args) => crate::produce::run(*args).await,
+            Command::Module(args) => crate::module_cmd::run(args).await,
         }
     });
     match result {

@@ -127,7 +127,8 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (e.g. 500ms, 10s, 2m)"))
 }
 
-pub(crate) fn parse_key_value(s: &str) -> Result<(String, String), String> {
+/// Parses `key=value` (for `--module-config`).
+pub fn parse_key_value(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.trim().to_owned())),
         _ => Err(format!("`{s}` is not of the form key=value")),
@@ -173,6 +174,61 @@ impl ModuleArgs {
         let name = self.lineage_attribute.trim();
         (!name.is_empty()).then(|| name.to_owned())
     }
+}
+
+/// The part of the module configuration meant for the module named `name`: every unscoped
+/// `key`, and every `name/key` with its prefix removed; keys scoped to other modules are left
+/// out. Scoping lets one configuration serve every version a host may swap between — e.g.
+/// `misbehave/mode=trap` reaches `misbehave` while `average`, which refuses any key, gets none.
+pub fn module_config_for(config: &[(String, String)], name: &str) -> Vec<(String, String)> {
+    config
+        .iter()
+        .filter_map(|(key, value)| match key.split_once('/') {
+            None => Some((key.clone(), value.clone())),
+            Some((scope, key)) if scope == name => Some((key.to_owned(), value.clone())),
+            Some(_) => None,
+        })
+        .collect()
+}
+
+/// Hot swap: how often the module location is checked for a new version, and the canary batch
+/// a new version must process before it goes live.
+#[derive(Debug, Clone, Args)]
+pub struct HotSwapArgs {
+    /// How often to check the module location for a new version; `0s` turns checking off. In
+    /// Lambda the check runs at the start of an invocation, at most this often.
+    #[arg(long, env = "SWAPSTREAM_MODULE_POLL_INTERVAL", default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub module_poll_interval: Duration,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub canary: CanaryArgs,
+}
+
+impl HotSwapArgs {
+    /// The poll interval, or `None` when checking is off.
+    pub fn poll_interval(&self) -> Option<Duration> {
+        (!self.module_poll_interval.is_zero()).then_some(self.module_poll_interval)
+    }
+}
+
+/// The canary batch.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CanaryArgs {
+    /// Kafka event file (Lambda format) that every new module version must process within its
+    /// limits before it goes live [default: the built-in reference fixture].
+    #[arg(long, env = "SWAPSTREAM_MODULE_CANARY", value_name = "FILE")]
+    pub module_canary: Option<PathBuf>,
+}
+
+/// Whether S3 requests use path-style addressing (`http://host/bucket/key`). Yes when the SDK's
+/// endpoint is overridden (`AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`): S3-compatible servers
+/// (moto, MinIO) and VPC interface endpoints serve one host name, not `bucket.host`. No against
+/// AWS's own endpoints, where virtual-hosted addressing is the default AWS recommends.
+pub fn s3_path_style() -> bool {
+    ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+        .iter()
+        .any(|var| std::env::var_os(var).is_some_and(|v| !v.is_empty()))
 }
 
 /// Sandbox limits and the precompiled cache.
@@ -444,6 +500,26 @@ mod tests {
         assert_eq!(
             "abc".parse::<Sha256Hex>().unwrap_err(),
             "expected 64 hex digits"
+        );
+    }
+
+    #[test]
+    fn scoped_module_config_reaches_only_its_module() {
+        let config = vec![
+            ("shared".to_owned(), "1".to_owned()),
+            ("misbehave/mode".to_owned(), "trap".to_owned()),
+            ("stats/precision".to_owned(), "2".to_owned()),
+        ];
+        assert_eq!(
+            module_config_for(&config, "misbehave"),
+            vec![
+                ("shared".to_owned(), "1".to_owned()),
+                ("mode".to_owned(), "trap".to_owned())
+            ]
+        );
+        assert_eq!(
+            module_config_for(&config, "average"),
+            vec![("shared".to_owned(), "1".to_owned())]
         );
     }
 

@@ -1,4 +1,5 @@
-//! Where module bytes come from: the modules built into the host, and local files.
+//! The modules built into the host, and the sha256 pin check. Fetching from a location is
+//! the module store's job (`crate::store`).
 
 use sha2::{Digest, Sha256};
 
@@ -36,14 +37,6 @@ pub fn built_modules_dir() -> std::path::PathBuf {
 /// Why module bytes could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    /// The file could not be read.
-    #[error("cannot read module {location}: {source}")]
-    Read {
-        /// The location.
-        location: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
     /// The bytes do not match the pinned sha256.
     #[error("module {location} has sha256 {actual}, but {expected} is pinned")]
     HashMismatch {
@@ -62,32 +55,6 @@ pub enum FetchError {
         /// Why.
         reason: String,
     },
-}
-
-/// Reads a module's bytes from a built-in or file location.
-pub async fn fetch_local(location: &ModuleLocation) -> Result<Vec<u8>, FetchError> {
-    match location {
-        ModuleLocation::Builtin(name) => {
-            builtin(name)
-                .map(<[u8]>::to_vec)
-                .ok_or_else(|| FetchError::Unsupported {
-                    location: location.to_string(),
-                    reason: "no such built-in module".into(),
-                })
-        }
-        ModuleLocation::File(path) => {
-            tokio::fs::read(path)
-                .await
-                .map_err(|source| FetchError::Read {
-                    location: location.to_string(),
-                    source,
-                })
-        }
-        ModuleLocation::S3 { .. } => Err(FetchError::Unsupported {
-            location: location.to_string(),
-            reason: "S3 locations need an S3 client".into(),
-        }),
-    }
 }
 
 /// Checks `bytes` against the pin, if there is one.

@@ -28,7 +28,7 @@ pub enum OnModuleFailure {
 /// Settings of the pipeline.
 #[derive(Debug, Clone)]
 pub struct PipelineSettings {
-    /// The module's configuration map.
+    /// The module's configuration map (keys scoped `name/key` reach only the module `name`).
     pub module_config: Vec<(String, String)>,
     /// Name of the lineage attribute added to items; `None` adds none.
     pub lineage_attribute: Option<String>,
@@ -154,8 +154,10 @@ impl<S: ItemSink, D: DeadLetterSink> Pipeline<S, D> {
         let records = batch.len() + undecodable.len();
         let label = module.label().clone();
         let lineage = label.lineage();
-        let (batch, result, module_time) =
-            run_module(module, batch, self.settings.module_config.clone()).await?;
+        // Keys scoped to other modules (`name/key`) stay out: the same settings serve every
+        // version a swap may bring in.
+        let config = crate::config::module_config_for(&self.settings.module_config, &label.name);
+        let (batch, result, module_time) = run_module(module, batch, config).await?;
 
         let mut letters: Vec<DeadLetter> = undecodable
             .into_iter()

@@ -142,6 +142,16 @@ impl LambdaFunction {
         }
     }
 
+    /// The function process's id (unchanged while the same process serves invocations).
+    pub fn pid(&self) -> u32 {
+        self.function.pid()
+    }
+
+    /// Whether the function process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.function.is_running()
+    }
+
     /// The function's log so far.
     pub fn function_log(&self) -> String {
         self.function.output()

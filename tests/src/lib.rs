@@ -11,6 +11,7 @@ pub mod kafka;
 pub mod lambda;
 pub mod process;
 pub mod readings;
+pub mod s3;
 pub mod service;
 pub mod telemetry;
 
@@ -74,24 +75,24 @@ pub fn swapstream_bin() -> PathBuf {
             let mut cargo = std::process::Command::new(
                 std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
             );
-            // Without the variables cargo sets for this test process: build scripts that
-            // watch them (ring watches CARGO_MANIFEST_DIR) would otherwise rebuild their
-            // crates here and again in the next `cargo test`, minutes each time.
-            for (key, _) in std::env::vars_os() {
-                let key = key.to_string_lossy();
-                if key.starts_with("CARGO_PKG_")
-                    || key.starts_with("CARGO_BIN_EXE_")
-                    || [
-                        "CARGO_MANIFEST_DIR",
-                        "CARGO_MANIFEST_PATH",
-                        "CARGO_CRATE_NAME",
-                        "CARGO_PRIMARY_PACKAGE",
-                        "CARGO_TARGET_TMPDIR",
-                        "CARGO_RUSTC_CURRENT_DIR",
-                    ]
-                    .contains(&key.as_ref())
+            // Cargo gives a test process its package's CARGO_MANIFEST_DIR, CARGO_PKG_*…; build
+            // scripts that track those (ring's does) would see them change and rebuild half the
+            // dependency tree — and the host — on every test run.
+            for (name, _) in std::env::vars_os() {
+                let name = name.to_string_lossy();
+                if [
+                    "CARGO_MANIFEST_",
+                    "CARGO_PKG_",
+                    "CARGO_CRATE_",
+                    "CARGO_BIN_",
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_TARGET_TMPDIR",
+                    "CARGO_RUSTC_CURRENT_DIR",
+                ]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
                 {
-                    cargo.env_remove(key.as_ref());
+                    cargo.env_remove(name.as_ref());
                 }
             }
             cargo.current_dir(workspace_root()).args([

@@ -44,6 +44,19 @@ pub enum LoadError {
         /// What did not match.
         reason: String,
     },
+    /// The component was built for an incompatible version of the contract.
+    #[error(
+        "{origin} was built for swapstream:analytics@{found}, but this host speaks \
+         swapstream:analytics@{supported} (incompatible major version)"
+    )]
+    ContractVersion {
+        /// Where the bytes came from.
+        origin: String,
+        /// The contract version the component exports.
+        found: String,
+        /// The contract version this host implements.
+        supported: &'static str,
+    },
     /// `info()` trapped or gave nonsense.
     #[error("{origin} did not answer `info()`: {reason}")]
     Info {

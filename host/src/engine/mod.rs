@@ -107,6 +107,7 @@ impl Engine {
         let started = Instant::now();
         let sha256 = hex::encode(Sha256::digest(bytes));
         let (component, source) = self.component(bytes, &sha256, origin)?;
+        let contract = contract_of(&component, &self.inner.engine, origin)?;
         let pre = self
             .inner
             .linker
@@ -129,6 +130,7 @@ impl Engine {
             size: bytes.len(),
             load_time: Duration::ZERO,
             compiled_from: source,
+            contract,
         };
         let info = module.info().map_err(|e| LoadError::Info {
             origin: origin.to_owned(),
@@ -201,6 +203,63 @@ fn check_header(bytes: &[u8], origin: &str) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// The WIT package every module speaks, and the interface it must export.
+const CONTRACT_PACKAGE: &str = "swapstream:analytics";
+const AGGREGATOR_EXPORT: &str = "swapstream:analytics/aggregator@";
+
+/// Finds which version of the contract a component was built for (from the name of its
+/// `aggregator` export) and refuses incompatible ones with a message that says so, instead of
+/// the linker's "no matching implementation" for the first import that differs.
+fn contract_of(
+    component: &Component,
+    engine: &wasmtime::Engine,
+    origin: &str,
+) -> Result<String, LoadError> {
+    let ty = component.component_type();
+    let Some(version) = ty
+        .exports(engine)
+        .find_map(|(name, _)| name.strip_prefix(AGGREGATOR_EXPORT))
+        .map(str::to_owned)
+    else {
+        let exports: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
+        return Err(LoadError::WrongWorld {
+            origin: origin.to_owned(),
+            contract: CONTRACT_VERSION,
+            reason: if exports.is_empty() {
+                "it exports nothing".to_owned()
+            } else {
+                format!(
+                    "it does not export `{CONTRACT_PACKAGE}/aggregator` (exports: {})",
+                    exports.join(", ")
+                )
+            },
+        });
+    };
+    if !semver_compatible(&version, CONTRACT_VERSION) {
+        return Err(LoadError::ContractVersion {
+            origin: origin.to_owned(),
+            found: version,
+            supported: CONTRACT_VERSION,
+        });
+    }
+    Ok(format!("{CONTRACT_PACKAGE}@{version}"))
+}
+
+/// Whether a module built for contract `found` can run on a host implementing `supported`:
+/// the same major version, or for 0.x the same minor (Cargo's and the component model's rule).
+fn semver_compatible(found: &str, supported: &str) -> bool {
+    fn parts(v: &str) -> Option<(u64, u64)> {
+        let core = v.split(['-', '+']).next()?;
+        let mut numbers = core.split('.').map(str::parse::<u64>);
+        Some((numbers.next()?.ok()?, numbers.next()?.ok()?))
+    }
+    match (parts(found), parts(supported)) {
+        (Some((0, a)), Some((0, b))) => a == b,
+        (Some((a, _)), Some((b, _))) => a == b,
+        _ => false,
+    }
+}
+
 /// Where a module's machine code came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompiledFrom {
@@ -252,6 +311,7 @@ pub struct Module {
     size: usize,
     load_time: Duration,
     compiled_from: CompiledFrom,
+    contract: String,
 }
 
 impl fmt::Debug for Module {
@@ -281,6 +341,11 @@ impl Module {
     /// Whether the machine code came from the cache.
     pub fn compiled_from(&self) -> CompiledFrom {
         self.compiled_from
+    }
+
+    /// The contract version the module was built for, e.g. `swapstream:analytics@0.1.0`.
+    pub fn contract(&self) -> &str {
+        &self.contract
     }
 
     /// Calls `info()` in a fresh instance.
@@ -442,5 +507,21 @@ impl EpochTicker {
 impl Drop for EpochTicker {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::semver_compatible;
+
+    #[test]
+    fn contract_versions_are_compatible_within_a_major_or_a_0_x_minor() {
+        assert!(semver_compatible("0.1.0", "0.1.0"));
+        assert!(semver_compatible("0.1.3", "0.1.0"));
+        assert!(!semver_compatible("0.2.0", "0.1.0"));
+        assert!(!semver_compatible("1.0.0", "0.1.0"));
+        assert!(semver_compatible("1.4.0", "1.0.0"));
+        assert!(!semver_compatible("2.0.0", "1.0.0"));
+        assert!(!semver_compatible("x", "0.1.0"));
     }
 }

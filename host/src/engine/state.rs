@@ -55,11 +55,16 @@ impl HostState {
         }
     }
 
-    /// What the module wrote to stderr, lossily decoded and trimmed.
+    /// What the module wrote to stderr, lossily decoded, on one line (lines joined by " | "):
+    /// it ends up in one-line error messages and log fields. Rust's hint about
+    /// `RUST_BACKTRACE`, which a module cannot act on, is left out.
     pub(crate) fn stderr_text(&self) -> String {
         String::from_utf8_lossy(&self.stderr.contents())
-            .trim()
-            .to_owned()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
+            .collect::<Vec<_>>()
+            .join(" | ")
     }
 
     /// Log lines dropped because the module exceeded its budget.

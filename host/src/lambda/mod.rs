@@ -3,7 +3,8 @@
 //! Each invocation's event is decoded into a columnar batch and run through the shared
 //! [`Pipeline`]. The invocation fails only when the results could not be written (then the
 //! event source mapping retries the batch — writes are idempotent, so a retry is safe);
-//! rejected records never fail it.
+//! rejected records never fail it. A warm container picks up a new module version at the
+//! start of an invocation, at most once per poll interval (see [`crate::hotswap`]).
 
 pub mod event;
 
@@ -11,7 +12,7 @@ use clap::Args;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Serialize;
 
-use crate::config::{EngineArgs, ModuleArgs, SinkArgs, pipeline_settings};
+use crate::config::{EngineArgs, HotSwapArgs, ModuleArgs, SinkArgs, pipeline_settings};
 use crate::pipeline::{Pipeline, PipelineError};
 use crate::sink::{DeadLetterSink, ItemSink};
 use crate::startup::{self, StartupError};
@@ -29,6 +30,9 @@ pub struct LambdaArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub sink: SinkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub swap: HotSwapArgs,
 }
 
 /// What an invocation returns (visible in the Lambda console and in `cargo lambda invoke`).
@@ -47,19 +51,27 @@ pub struct Response {
 /// Starts up (module, tables) and serves invocations until the runtime stops.
 pub async fn run(args: LambdaArgs) -> Result<(), crate::cli::Exit> {
     let sink_config = args.sink.sink_config().map_err(StartupError::from)?;
-    let (_engine, registry) = startup::load_registry(&args.module, &args.engine).await?;
+    let (_engine, reloader) =
+        startup::load_swappable(&args.module, &args.engine, &args.swap).await?;
     let (items, dead_letters) = startup::dynamodb_sinks(&sink_config).await?;
     let pipeline = Pipeline::new(
-        registry,
+        reloader.registry().clone(),
         items,
         dead_letters,
         pipeline_settings(&args.module, &sink_config),
     );
     tracing::info!(table = %sink_config.table, dead_letter_table = ?sink_config.dead_letter_table, "ready for invocations");
     let pipeline = &pipeline;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<KafkaEventBatch>| async move {
-        handle(pipeline, event.payload).await
-    }))
+    let reloader = &reloader;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<KafkaEventBatch>| async move {
+            // A frozen execution environment runs no background task, so a warm container looks
+            // for a new module version here, before this batch takes its module (at most once
+            // per poll interval; a refused or unreachable version leaves the running one).
+            reloader.check_if_due().await;
+            handle(pipeline, event.payload).await
+        },
+    ))
     .await
     .map_err(|e| crate::cli::Exit::Failure(format!("Lambda runtime stopped: {e}")))
 }

@@ -20,7 +20,8 @@ use clap::Args;
 
 use crate::cli::Exit;
 use crate::config::{
-    ConfigError, EngineArgs, ModuleArgs, SinkArgs, parse_duration, parse_size, pipeline_settings,
+    ConfigError, EngineArgs, HotSwapArgs, ModuleArgs, SinkArgs, parse_duration, parse_size,
+    pipeline_settings,
 };
 use crate::pipeline::Pipeline;
 use crate::source::kafka::{BatchLimits, ClientHooks, KafkaArgs, KafkaSource, MskIamTokens};
@@ -83,6 +84,9 @@ pub struct RunArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub sink: SinkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub swap: HotSwapArgs,
 }
 
 /// When a batch closes, like an event source mapping's batch size and batching window.
@@ -181,10 +185,12 @@ pub async fn run(args: RunArgs) -> Result<(), Exit> {
         }
     };
 
-    let (_engine, registry) = startup::load_registry(&args.module, &args.engine).await?;
+    // The module location is polled in the background; each batch takes the version live when
+    // it starts, so a swap lands between batches.
+    let live = startup::start_hot_swap(&args.module, &args.engine, &args.swap).await?;
     let (items, dead_letters) = startup::dynamodb_sinks(&sink_config).await?;
     let pipeline = Pipeline::new(
-        registry,
+        live.registry(),
         items,
         dead_letters,
         pipeline_settings(&args.module, &sink_config),
@@ -229,6 +235,7 @@ pub async fn run(args: RunArgs) -> Result<(), Exit> {
         .await;
     let _ = stop_http.send(());
     let _ = http.await;
+    live.stop().await;
     match result {
         Ok(summary) => {
             tracing::info!(

@@ -1,7 +1,9 @@
-//! Integration tests of the host: the engine's sandbox and cache, and the command line.
+//! Integration tests of the host: the engine's sandbox and cache, hot swap, and the command line.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod cli;
 mod engine;
+mod hotswap;
+mod module_cmd;
 mod service;

@@ -168,7 +168,12 @@ fn host_run(config: &HostConfig, records: usize, name: &str, pids: (u32, u32)) -
         if let Some(kib) = rss_kib(pid) {
             samples.push(kib);
             if std::env::var_os("BENCH_TRACE").is_some() {
-                eprintln!("{:.2}s rss {} MiB written {}", assigned.elapsed().as_secs_f64(), kib / 1024, metric_value(&metrics, "swapstream_batch_records_sum"));
+                eprintln!(
+                    "{:.2}s rss {} MiB written {}",
+                    assigned.elapsed().as_secs_f64(),
+                    kib / 1024,
+                    metric_value(&metrics, "swapstream_batch_records_sum")
+                );
             }
         }
         let written = metric_value(&metrics, "swapstream_batch_records_sum");
@@ -255,10 +260,18 @@ async fn main() {
             .env("SWAPSTREAM_LOG_FORMAT", "json")
             .env("SWAPSTREAM_BATCH_MAX_RECORDS", &batch.to_string());
             let mut config = config;
-            for o in std::env::var("BENCH_KAFKA").unwrap_or_default().split(',').filter(|o| !o.is_empty()) {
+            for o in std::env::var("BENCH_KAFKA")
+                .unwrap_or_default()
+                .split(',')
+                .filter(|o| !o.is_empty())
+            {
                 config = config.kafka_option(o);
             }
-            for o in std::env::var("BENCH_ENV").unwrap_or_default().split(',').filter(|o| !o.is_empty()) {
+            for o in std::env::var("BENCH_ENV")
+                .unwrap_or_default()
+                .split(',')
+                .filter(|o| !o.is_empty())
+            {
                 let (k, v) = o.split_once('=').unwrap();
                 config = config.env(k, v);
             }
@@ -272,7 +285,10 @@ async fn main() {
             // whose count and average are those of its window.
             let accounting = stream.account(&db.scan(&table).await);
             assert!(accounting.wrong.is_empty(), "{:?}", accounting.wrong);
-            assert_eq!(accounting.covered, records, "batch {batch}: readings missing");
+            assert_eq!(
+                accounting.covered, records,
+                "batch {batch}: readings missing"
+            );
             eprintln!(
                 "batch {batch}: baseline {base:.0}/s, host {:.0}/s over {:.1} s",
                 run.rate, run.elapsed
