@@ -1,12 +1,19 @@
-//! Hot swap end to end: the real binary in Lambda mode under cargo-lambda's emulator, its
-//! module in a real local S3 server (moto), its items in DynamoDB Local.
+//! Hot swap end to end: the real binary in Lambda mode under cargo-lambda's emulator and in
+//! service mode on Tansu, its module in a real local S3 server (moto), its items in DynamoDB
+//! Local.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use swapstream_tests::dynamodb::{DynamoDbLocal, text};
+use swapstream_tests::kafka::{self, Tansu, eventually};
 use swapstream_tests::lambda::LambdaFunction;
+use swapstream_tests::readings::{self, Stream};
 use swapstream_tests::s3::S3Local;
+use swapstream_tests::service::{Host, HostConfig};
 
 const BUCKET: &str = "modules";
 const KEY: &str = "analytics/live.wasm";
@@ -309,4 +316,180 @@ async fn bad_modules_published_to_s3_are_refused_while_the_lambda_keeps_processi
         }
         assert!(function.is_running(), "{name}: the host never went down");
     }
+}
+
+/// One `batch done` line of a service host's JSON log: the offset range of each partition
+/// the batch held, and the module version it ran on.
+#[derive(Debug)]
+struct BatchRun {
+    ranges: Vec<(i32, i64, i64)>,
+    lineage: String,
+}
+
+/// Every batch the host finished, in order (JSON log lines `batch done`, whose span names the
+/// batch as `topic/partition@first..last,…` and the module version).
+fn batch_runs(log: &str) -> Vec<BatchRun> {
+    log.lines()
+        .filter(|l| l.contains(r#""message":"batch done""#))
+        .map(|l| {
+            let line: serde_json::Value = serde_json::from_str(l).unwrap();
+            let span = &line["span"];
+            let ranges = span["batch"]
+                .as_str()
+                .unwrap()
+                .split(',')
+                .map(|s| {
+                    let (tp, range) = s.split_once('@').unwrap();
+                    let (first, last) = range.split_once("..").unwrap();
+                    let partition = tp.rsplit_once('/').unwrap().1.parse().unwrap();
+                    (partition, first.parse().unwrap(), last.parse().unwrap())
+                })
+                .collect();
+            BatchRun {
+                ranges,
+                lineage: span["module"].as_str().unwrap().to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Publishes `bytes` and waits until the host finishes a batch on it; returns how long that
+/// took.
+async fn swap_to(stack: &Stack, host: &Host, bytes: &[u8]) -> Duration {
+    let want = lineage(bytes);
+    let before = batch_runs(&host.log()).len();
+    let published = std::time::Instant::now();
+    stack.s3.put(BUCKET, KEY, bytes.to_vec()).await;
+    eventually(
+        "a batch on the new version",
+        Duration::from_secs(60),
+        async || {
+            batch_runs(&host.log())[before..]
+                .iter()
+                .any(|b| b.lineage == want)
+                .then_some(())
+        },
+    )
+    .await;
+    published.elapsed()
+}
+
+/// Service mode under continuous load: average → stats → average, each published to S3 while
+/// records keep arriving. Nothing is lost, every batch runs on one version (its items all
+/// carry that version), and each swap is live within the poll interval plus one batch (plus
+/// the compile and canary of a version not seen before).
+#[tokio::test(flavor = "multi_thread")]
+async fn service_mode_under_load_swaps_average_stats_average_without_losing_or_mixing() {
+    const TOPIC: &str = "readings";
+    let stack = Stack::start().await;
+    let tansu = Tansu::start();
+    tansu.create_topic(TOPIC, 3);
+    let (average, stats) = (builtin("average"), builtin("stats"));
+    stack.s3.put(BUCKET, KEY, average.clone()).await;
+
+    let mut env = stack.db.env();
+    env.extend(stack.s3.env());
+    let config = HostConfig::new(&tansu.bootstrap(), TOPIC, "swap", env, stack.dir.path())
+        .env("SWAPSTREAM_MODULE", &format!("s3://{BUCKET}/{KEY}"))
+        .env("SWAPSTREAM_MODULE_POLL_INTERVAL", "1s")
+        .env("SWAPSTREAM_BATCH_MAX_RECORDS", "100")
+        .env("SWAPSTREAM_BATCH_MAX_WAIT", "200ms")
+        .env("SWAPSTREAM_LOG_FORMAT", "json");
+    let host = Host::start(&config, "host");
+
+    // Continuous load: 300 records every ~100 ms until told to stop.
+    let stream = readings::generate(12, 3, 120_000, 0, 7);
+    let stop = Arc::new(AtomicBool::new(false));
+    let producer = {
+        let (bootstrap, records, stop) = (tansu.bootstrap(), stream.records.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut coordinates = Vec::new();
+            for chunk in records.chunks(300) {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                coordinates.extend(kafka::produce_batched(&bootstrap, TOPIC, chunk).coordinates);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            coordinates
+        })
+    };
+
+    eventually("a first batch", Duration::from_secs(60), async || {
+        (!batch_runs(&host.log()).is_empty()).then_some(())
+    })
+    .await;
+    let to_stats = swap_to(&stack, &host, &stats).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let back = swap_to(&stack, &host, &average).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, Ordering::Relaxed);
+    let coordinates = producer.join().unwrap();
+    let produced = coordinates.len();
+    assert!(
+        produced < stream.records.len(),
+        "the load outlasted the swaps"
+    );
+    let stream = Stream {
+        records: stream.records[..produced].to_vec(),
+        readings: stream.readings[..produced].to_vec(),
+        partitions: stream.partitions,
+    };
+
+    // Nothing lost, nothing processed twice.
+    crate::service::all_covered(&stack.db, &stream, Duration::from_secs(120), &host).await;
+    let items = stack.db.scan("readings").await;
+    let accounting = stream.account(&items);
+    assert_eq!(accounting.counted, produced);
+
+    // The versions ran in the order published, each for at least one batch.
+    let runs = batch_runs(&host.log());
+    let mut order: Vec<&str> = runs.iter().map(|b| b.lineage.as_str()).collect();
+    order.dedup();
+    assert_eq!(
+        order,
+        [lineage(&average), lineage(&stats), lineage(&average)]
+    );
+
+    // Every item carries the version of the one batch that held all its readings.
+    let mut by_device: BTreeMap<i64, Vec<(String, usize)>> = BTreeMap::new();
+    for (i, r) in stream.readings.iter().enumerate() {
+        let r = r.as_ref().unwrap();
+        by_device
+            .entry(r.device)
+            .or_default()
+            .push((r.timestamp.clone(), i));
+    }
+    for item in &items {
+        let readings = &by_device[&text(item, "device_id").parse::<i64>().unwrap()];
+        let (start, stop) = (text(item, "window_start"), text(item, "window_stop"));
+        let from = readings.partition_point(|(t, _)| *t < start);
+        let to = readings.partition_point(|(t, _)| *t <= stop);
+        let at: Vec<(i32, i64)> = readings[from..to]
+            .iter()
+            .map(|(_, i)| coordinates[*i])
+            .collect();
+        let run = runs
+            .iter()
+            .find(|b| {
+                at.iter().all(|(p, o)| {
+                    b.ranges
+                        .iter()
+                        .any(|(bp, first, last)| bp == p && first <= o && o <= last)
+                })
+            })
+            .unwrap_or_else(|| panic!("no one batch holds the readings of {item:?}"));
+        assert_eq!(text(item, "module"), run.lineage, "{item:?}");
+    }
+
+    // Live within the poll interval plus one batch, plus compiling stats the first time; going
+    // back needs no compile (the old version is kept in memory). Generous for shared machines.
+    let log = host.log();
+    assert!(
+        to_stats < POLL + Duration::from_secs(5),
+        "took {to_stats:?}"
+    );
+    assert!(back < POLL + Duration::from_secs(3), "took {back:?}");
+    assert!(log.contains(r#""source":"memory""#), "{log}");
+    eprintln!("swap to stats live after {to_stats:?}, back to average after {back:?}");
 }

@@ -44,7 +44,12 @@ fn dead_letter_coordinates(letters: &[Item]) -> Vec<(i32, i64)> {
 }
 
 /// Waits until every good reading lies in the window of a correct item.
-async fn all_covered(db: &DynamoDbLocal, stream: &Stream, timeout: Duration, host: &Host) {
+pub(crate) async fn all_covered(
+    db: &DynamoDbLocal,
+    stream: &Stream,
+    timeout: Duration,
+    host: &Host,
+) {
     let want = stream.good();
     let mut last = 0;
     let started = Instant::now();
