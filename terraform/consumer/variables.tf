@@ -449,13 +449,13 @@ variable "service_batch_max_records" {
 }
 
 variable "service_batch_max_bytes" {
-  description = "Most value bytes per batch in the service (SWAPSTREAM_BATCH_MAX_BYTES)."
+  description = "Most key and value bytes per batch in the service (SWAPSTREAM_BATCH_MAX_BYTES), 1 KiB to 256 MiB as the host accepts."
   type        = number
   default     = 1048576
 
   validation {
-    condition     = var.service_batch_max_bytes >= 1
-    error_message = "service_batch_max_bytes must be at least 1."
+    condition     = var.service_batch_max_bytes >= 1024 && var.service_batch_max_bytes <= 268435456
+    error_message = "service_batch_max_bytes must be between 1024 (1 KiB) and 268435456 (256 MiB), the range swapstream run accepts."
   }
 }
 
