@@ -4,7 +4,7 @@
 CARGO ?= cargo
 GUEST_CRATES := -p swapstream-guest -p swapstream-telemetry -p swapstream-average -p swapstream-stats -p swapstream-misbehave -p swapstream-contract-v1 -p swapstream-template
 
-.PHONY: demo test check lint unit-tests terraform-checks package bench stack
+.PHONY: demo test check lint unit-tests terraform-checks package bench bench-service stack
 
 ## demo: the whole pipeline live on local servers
 demo: stack
@@ -33,6 +33,11 @@ terraform-checks:
 package:
 	scripts/package.sh
 
-## bench: criterion benchmarks (results in BENCHMARKS.md)
+## bench: criterion benchmarks and peak memory (results in BENCHMARKS.md)
 bench:
 	$(CARGO) bench -p swapstream
+	scripts/bench-rss.sh
+
+## bench-service: service mode end to end against a consume-only baseline (BENCHMARKS.md)
+bench-service:
+	scripts/bench-service.sh

@@ -692,7 +692,7 @@ async fn under_continuous_load_average_stats_average_swap_without_loss_or_mixed_
 
     const POLL: Duration = Duration::from_millis(250);
     // Fetch, compile and canary run of a new version: ~0.2 s on an idle machine (see
-    // BENCHMARKS-hotswap.md); room for a shared 2-core CI machine.
+    // BENCHMARKS.md, hot swap); room for a shared 2-core CI machine.
     const VALIDATION: Duration = Duration::from_secs(3);
 
     let dir = tempfile::tempdir().unwrap();
