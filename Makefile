@@ -16,9 +16,11 @@ test: stack lint unit-tests terraform-checks
 stack:
 	scripts/install-stack.sh
 
+# Clippy in the release profile too: the C libraries built by build scripts (librdkafka,
+# OpenSSL) are then built once for lints and tests instead of once per profile.
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --release -- -D warnings
 	$(CARGO) clippy --target wasm32-wasip2 $(GUEST_CRATES) -- -D warnings
 
 # One profile (release) for every test: the modules compile far faster in an optimised host,
