@@ -65,6 +65,19 @@ pub fn install() -> Result<PrometheusHandle, String> {
     Ok(handle)
 }
 
+/// Drains recorded histogram samples into their buckets every few seconds. The recorder only
+/// does this when asked (or when rendering): without it, samples pile up between scrapes —
+/// without bound when nothing scrapes `/metrics`.
+pub fn spawn_upkeep(handle: PrometheusHandle) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            handle.run_upkeep();
+        }
+    })
+}
+
 fn describe() {
     describe_counter!(RECORDS_IN, "Records taken from Kafka into batches.");
     describe_counter!(

@@ -184,6 +184,7 @@ pub async fn run(args: RunArgs) -> Result<(), Exit> {
             None
         }
     };
+    let upkeep = metrics.clone().map(crate::metrics::spawn_upkeep);
 
     // The module location is polled in the background; each batch takes the version live when
     // it starts, so a swap lands between batches.
@@ -236,6 +237,9 @@ pub async fn run(args: RunArgs) -> Result<(), Exit> {
     let _ = stop_http.send(());
     let _ = http.await;
     live.stop().await;
+    if let Some(upkeep) = upkeep {
+        upkeep.abort();
+    }
     match result {
         Ok(summary) => {
             tracing::info!(
