@@ -128,10 +128,15 @@ impl BatchArgs {
     }
 }
 
-/// Records librdkafka may fetch ahead of the batches, in KiB: two full batches, at least
-/// 4 MiB (a fetch must hold one large record), at most librdkafka's 64 MiB default.
+/// Records librdkafka may fetch ahead of the batches, in KiB: two full batches by bytes, or
+/// 4 KiB per record of one batch if less (librdkafka spends a few hundred bytes on each
+/// record it holds, so a byte bound meant for 6 MB batches lets a slow consumer of small
+/// records hold ~100 MiB: measured in BENCHMARKS.md); at least 4 MiB (fewer, larger fetches
+/// keep up with the broker), at most librdkafka's 64 MiB default.
 pub fn prefetch_kib(limits: &BatchLimits) -> u64 {
-    (2 * limits.max_bytes as u64 / 1024).clamp(4 * 1024, 64 * 1024)
+    let by_bytes = 2 * limits.max_bytes as u64 / 1024;
+    let by_records = 4 * limits.max_records as u64;
+    by_bytes.min(by_records).clamp(4 * 1024, 64 * 1024)
 }
 
 impl RunArgs {
@@ -318,14 +323,19 @@ mod tests {
 
     #[test]
     fn prefetch_is_two_batches_within_bounds() {
-        let kib = |bytes| {
+        let kib = |bytes, records| {
             prefetch_kib(&BatchLimits {
                 max_bytes: bytes,
+                max_records: records,
                 ..BatchLimits::default()
             })
         };
-        assert_eq!(kib(6_000_000), 11_718);
-        assert_eq!(kib(1_000), 4_096);
-        assert_eq!(kib(256 << 20), 65_536);
+        // At most 10,000 records per batch: 40,000 KiB by records.
+        assert_eq!(kib(6_000_000, 10_000), 11_718);
+        assert_eq!(kib(256 << 20, 10_000), 40_000);
+        assert_eq!(kib(1_000, 10_000), 4_096);
+        // Small batches of the default 6 MB: bounded by records, then by the floor.
+        assert_eq!(kib(6_000_000, 2_000), 8_000);
+        assert_eq!(kib(6_000_000, 100), 4_096);
     }
 }
