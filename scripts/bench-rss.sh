@@ -4,11 +4,11 @@
 # (a warm Lambda, or a cold one after the first) and compiling it from .wasm (the very first
 # start). Prints a Markdown table (see BENCHMARKS.md).
 #
-# Usage: scripts/bench-rss.sh [SIZE]   (default 6MB)
+# Usage: scripts/bench-rss.sh [SIZE]   (default 6MiB, Lambda's payload limit, as in the criterion benchmark)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-size="${1:-6MB}"
+size="${1:-6MiB}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

@@ -13,16 +13,11 @@ mod support;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use swapstream::engine::{Engine, EngineConfig};
-use swapstream::lambda::event;
-use swapstream::sink::dynamodb::request::{KeySchema, to_attribute_map, write_requests};
 
 fn module_native_vs_wasm(c: &mut Criterion) {
     let batch = support::batch(10_000, 4);
     let guest = support::guest_batch(&batch);
-    let engine = Engine::new(EngineConfig::default()).unwrap();
-    let module = engine
-        .load(swapstream::modules::builtin("average").unwrap(), "average")
-        .unwrap();
+    let module = support::average();
     // Same result both ways, or the comparison means nothing.
     let native_items = swapstream_average::average::aggregate(&guest).items.len();
     assert_eq!(
@@ -46,26 +41,15 @@ fn module_native_vs_wasm(c: &mut Criterion) {
 }
 
 fn handler(c: &mut Criterion) {
-    let engine = Engine::new(EngineConfig::default()).unwrap();
-    let module = engine
-        .load(swapstream::modules::builtin("average").unwrap(), "average")
-        .unwrap();
-    let schema = KeySchema {
-        partition: "device_id".into(),
-        sort: Some("window_start".into()),
-    };
+    let module = support::average();
+    let schema = support::key_schema();
     let mut group = c.benchmark_group("handler");
-    let six_mb = support::records_for_event_size(6 * 1024 * 1024);
+    let six_mb = support::records_for_event_size(support::LAMBDA_PAYLOAD_LIMIT);
     for (name, records) in [("10k", 10_000), ("6MB", six_mb)] {
         let json = support::lambda_event(records, 4);
         group.throughput(Throughput::Elements(records as u64));
         group.bench_with_input(BenchmarkId::from_parameter(name), &json, |b, json| {
-            b.iter(|| {
-                let event = event::decode(json).unwrap();
-                let output = module.aggregate(event.batch.partitions(), &[]).unwrap();
-                let items = output.items.into_iter().map(to_attribute_map).collect();
-                write_requests(items, &schema).unwrap()
-            })
+            b.iter(|| support::handle(json, &module, &schema))
         });
     }
     group.finish();

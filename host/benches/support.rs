@@ -2,9 +2,41 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+use aws_sdk_dynamodb::types::WriteRequest;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use swapstream::batch::{Batch, BatchBuilder, RecordRef};
+use swapstream::engine::{Engine, EngineConfig, Module};
+use swapstream::lambda::event;
+use swapstream::sink::dynamodb::request::{KeySchema, to_attribute_map, write_requests};
+
+/// Lambda's payload limit, the largest event an invocation gets.
+pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+
+/// The embedded `average` module, compiled (no cache).
+pub fn average() -> Module {
+    Engine::new(EngineConfig::default())
+        .unwrap()
+        .load(swapstream::modules::builtin("average").unwrap(), "average")
+        .unwrap()
+}
+
+/// The reference table's key.
+pub fn key_schema() -> KeySchema {
+    KeySchema {
+        partition: "device_id".into(),
+        sort: Some("window_start".into()),
+    }
+}
+
+/// The Lambda handler minus the network: decode the event, run the module, build the
+/// `BatchWriteItem` requests.
+pub fn handle(json: &[u8], module: &Module, schema: &KeySchema) -> Vec<Vec<WriteRequest>> {
+    let event = event::decode(json).unwrap();
+    let output = module.aggregate(event.batch.partitions(), &[]).unwrap();
+    let items = output.items.into_iter().map(to_attribute_map).collect();
+    write_requests(items, schema).unwrap().0
+}
 
 /// One reference-like record value (79–80 bytes, like the reference producer's).
 pub fn value(i: usize) -> String {

@@ -1,6 +1,6 @@
 //! Writes a reference-like Lambda Kafka event (`aws:kafka`, base64 values, one header per
 //! record, 4 partitions) of about SIZE bytes, for measuring a whole invocation's peak memory:
-//! `cargo run --release --example write_event -- 6MB /tmp/event-6mb.json`.
+//! `cargo run --release --example write_event -- 6MiB /tmp/event-6mb.json`.
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
@@ -10,7 +10,7 @@ mod support;
 fn main() {
     let mut args = std::env::args().skip(1);
     let (Some(size), Some(path)) = (args.next(), args.next()) else {
-        eprintln!("usage: write_event SIZE FILE   (e.g. 6MB /tmp/event-6mb.json)");
+        eprintln!("usage: write_event SIZE FILE   (e.g. 6MiB /tmp/event-6mb.json)");
         std::process::exit(2);
     };
     let size: bytesize::ByteSize = size.parse().unwrap();
