@@ -23,6 +23,16 @@ async fn tables(db: &DynamoDbLocal) {
     db.create_dead_letter_table("dead-letters").await;
 }
 
+/// A broker with the topic in `partitions` partitions, DynamoDB Local with both tables, and a
+/// directory for the hosts' logs.
+async fn stack(partitions: i32) -> (Tansu, DynamoDbLocal, tempfile::TempDir) {
+    let tansu = Tansu::start();
+    tansu.create_topic(TOPIC, partitions);
+    let db = DynamoDbLocal::start().await;
+    tables(&db).await;
+    (tansu, db, tempfile::tempdir().unwrap())
+}
+
 /// `(partition, offset)` of every dead letter.
 fn dead_letter_coordinates(letters: &[Item]) -> Vec<(i32, i64)> {
     let mut got: Vec<(i32, i64)> = letters
@@ -97,11 +107,7 @@ async fn committed_eventually(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_one_of_100000_records_over_6_partitions_is_written_or_dead_lettered_and_committed() {
-    let tansu = Tansu::start();
-    tansu.create_topic(TOPIC, 6);
-    let db = DynamoDbLocal::start().await;
-    tables(&db).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (tansu, db, dir) = stack(6).await;
 
     let stream = readings::generate(30, 6, 100_000, 400, 11);
     // Batched: one uninterrupted consumer reads every partition from its start.
@@ -182,11 +188,7 @@ async fn a_host_killed_mid_run_resumes_from_its_commits_and_rewrites_only_identi
     // the second run start where the first run's commits end, so they are the same batches.
     // (Across partitions, batch boundaries depend on fetch timing; the replica and outage
     // tests check what holds there.)
-    let tansu = Tansu::start();
-    tansu.create_topic(TOPIC, 1);
-    let db = DynamoDbLocal::start().await;
-    tables(&db).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (tansu, db, dir) = stack(1).await;
     let stream = readings::generate(10, 1, 40_000, 0, 12);
     let delivered = kafka::produce(&tansu.bootstrap(), TOPIC, &stream.records);
 
@@ -251,11 +253,7 @@ async fn a_host_killed_mid_run_resumes_from_its_commits_and_rewrites_only_identi
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_replicas_share_the_partitions_and_a_stopped_one_hands_its_partitions_over() {
-    let tansu = Tansu::start();
-    tansu.create_topic(TOPIC, 6);
-    let db = DynamoDbLocal::start().await;
-    tables(&db).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (tansu, db, dir) = stack(6).await;
     let stream = readings::generate(12, 6, 36_000, 0, 13);
     let (early, late) = stream.records.split_at(12_000);
     let (middle, last) = late.split_at(12_000);
