@@ -68,8 +68,16 @@ impl Engine {
             .epoch_interruption(true)
             .max_wasm_stack(usize::try_from(limits.stack.as_u64()).unwrap_or(usize::MAX))
             .cranelift_opt_level(wasmtime::OptLevel::Speed);
-        let engine =
-            wasmtime::Engine::new(&wasm).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        let engine = match wasmtime::Engine::new(wasm.clone().allocation_strategy(pooling(&limits)))
+        {
+            Ok(engine) => engine,
+            Err(e) => {
+                // The pool reserves its address space up front; where that is refused (a
+                // `ulimit -v`, strict overcommit) batches still run, only a little slower.
+                tracing::warn!(error = %format!("{e:#}"), "cannot reserve the instance pool; allocating instances on demand");
+                wasmtime::Engine::new(&wasm).map_err(|e| LoadError::Engine(format!("{e:#}")))?
+            }
+        };
         let mut linker = Linker::new(&engine);
         // The WASI p2 interfaces every wasm32-wasip2 std build imports; the context each batch
         // gets grants nothing (see `HostState::new`).
@@ -184,6 +192,28 @@ impl Engine {
             unsafe { Component::deserialize(engine, &precompiled) }.map_err(compile_error)?;
         Ok((component, CompiledFrom::Source))
     }
+}
+
+/// Most instances alive at once: the service's batches in flight (at most 64) plus module
+/// validation and canary runs during a hot swap.
+const POOLED_INSTANCES: u32 = 100;
+
+/// Linear memory a pooled slot keeps mapped between batches. Reusing it (zeroed with
+/// `memset`, or only its dirty pages where `PAGEMAP_SCAN` exists) instead of mapping fresh
+/// pages saves a page fault per 4 KiB the next batch touches: ~10% of a 10,000-record batch.
+const KEEP_RESIDENT: usize = 16 << 20;
+
+/// Instances come from a pool of pre-reserved slots, so a batch's fresh instance reuses
+/// memory the previous one already faulted in. Every batch still gets a zeroed memory and the
+/// store's limiter still applies.
+fn pooling(limits: &Limits) -> wasmtime::InstanceAllocationStrategy {
+    let mut pool = wasmtime::PoolingAllocationConfig::new();
+    pool.total_component_instances(POOLED_INSTANCES)
+        .total_memories(2 * POOLED_INSTANCES)
+        .max_memory_size(usize::try_from(limits.memory.as_u64()).unwrap_or(usize::MAX))
+        .linear_memory_keep_resident(KEEP_RESIDENT)
+        .pagemap_scan(wasmtime::Enabled::Auto);
+    wasmtime::InstanceAllocationStrategy::Pooling(pool)
 }
 
 /// Checks the magic number and layer before handing bytes to the compiler, whose messages for
