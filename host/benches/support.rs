@@ -82,7 +82,11 @@ pub fn guest_batch(batch: &Batch) -> Vec<swapstream_guest::PartitionBatch> {
             keys: p.keys.clone(),
             key_ends: p.key_ends.clone(),
             has_key: p.has_key.clone(),
-            headers: Vec::new(),
+            header_records: p.header_records.clone(),
+            header_names: p.header_names.clone(),
+            header_name_ends: p.header_name_ends.clone(),
+            header_values: p.header_values.clone(),
+            header_value_ends: p.header_value_ends.clone(),
         })
         .collect()
 }

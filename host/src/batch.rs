@@ -161,14 +161,15 @@ pub struct BatchBuilder {
 /// Why a record cannot be added.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BatchError {
-    /// The column offsets are 32-bit: one partition's keys or values must stay under 4 GiB.
+    /// The column offsets are 32-bit: one partition's keys, values and headers must each
+    /// stay under 4 GiB.
     #[error("topic-partition {topic}/{partition} holds more than 4 GiB of {what} in one batch")]
     TooLarge {
         /// Topic.
         topic: String,
         /// Partition.
         partition: i32,
-        /// `keys` or `values`.
+        /// The column: `keys`, `values`, `header names`, ….
         what: &'static str,
     },
 }
@@ -221,7 +222,11 @@ impl BatchBuilder {
             keys: Vec::new(),
             key_ends: Vec::new(),
             has_key: Vec::new(),
-            headers: Vec::new(),
+            header_records: Vec::new(),
+            header_names: String::new(),
+            header_name_ends: Vec::new(),
+            header_values: Vec::new(),
+            header_value_ends: Vec::new(),
         });
         let i = self.partitions.len() - 1;
         self.index
@@ -247,10 +252,14 @@ impl BatchBuilder {
         if let Some(value) = record.value {
             w.value_bytes().extend_from_slice(value);
         }
-        for (name, value) in headers {
-            w.header(name, value.to_vec());
+        let added = headers
+            .into_iter()
+            .try_for_each(|(name, value)| w.header(name, value))
+            .and_then(|()| w.finish(record.key.is_some()));
+        if added.is_err() {
+            w.abandon();
         }
-        w.finish(record.key.is_some())
+        added
     }
 
     /// Number of records so far.
@@ -303,23 +312,27 @@ impl PartitionWriter<'_> {
     }
 
     /// Adds a header to the record under way.
-    pub fn header(&mut self, name: &str, value: Vec<u8>) {
-        let index = self.batch.offsets.len().saturating_sub(1) as u32;
-        self.batch.headers.push((index, name.to_owned(), value));
+    pub fn header(&mut self, name: &str, value: &[u8]) -> Result<(), BatchError> {
+        let b = &mut *self.batch;
+        // The record under way is the last one begun: its index is the number of records
+        // begun so far, minus one (`begin` comes first, so there is at least one).
+        let index = b.offsets.len().saturating_sub(1);
+        b.header_names.push_str(name);
+        b.header_values.extend_from_slice(value);
+        let record = column_end(b, index, "header records")?;
+        let name_end = column_end(b, b.header_names.len(), "header names")?;
+        let value_end = column_end(b, b.header_values.len(), "header values")?;
+        b.header_records.push(record);
+        b.header_name_ends.push(name_end);
+        b.header_value_ends.push(value_end);
+        Ok(())
     }
 
     /// Ends the record under way.
     pub fn finish(&mut self, has_key: bool) -> Result<(), BatchError> {
         let b = &mut *self.batch;
-        let end = |len: usize, what| {
-            u32::try_from(len).map_err(|_| BatchError::TooLarge {
-                topic: b.topic.clone(),
-                partition: b.partition,
-                what,
-            })
-        };
-        let value_end = end(b.values.len(), "values")?;
-        let key_end = end(b.keys.len(), "keys")?;
+        let value_end = column_end(b, b.values.len(), "values")?;
+        let key_end = column_end(b, b.keys.len(), "keys")?;
         b.value_ends.push(value_end);
         b.key_ends.push(key_end);
         b.has_key.push(u8::from(has_key));
@@ -337,9 +350,45 @@ impl PartitionWriter<'_> {
             .truncate(b.value_ends.last().map_or(0, |e| *e as usize));
         b.keys
             .truncate(b.key_ends.last().map_or(0, |e| *e as usize));
-        let index = n as u32;
-        b.headers.retain(|(i, _, _)| *i < index);
+        // Headers are appended in record order, so the abandoned record's are at the end.
+        let kept = b.header_records.partition_point(|&i| (i as usize) < n);
+        b.header_records.truncate(kept);
+        b.header_name_ends.truncate(kept);
+        b.header_value_ends.truncate(kept);
+        b.header_names
+            .truncate(b.header_name_ends.last().map_or(0, |e| *e as usize));
+        b.header_values
+            .truncate(b.header_value_ends.last().map_or(0, |e| *e as usize));
     }
+}
+
+/// A position in one of a partition batch's columns as the contract's 32-bit end offset.
+fn column_end(b: &PartitionBatch, len: usize, what: &'static str) -> Result<u32, BatchError> {
+    u32::try_from(len).map_err(|_| BatchError::TooLarge {
+        topic: b.topic.clone(),
+        partition: b.partition,
+        what,
+    })
+}
+
+/// The headers of a partition batch as (record index, name, value), in order.
+pub fn headers(p: &PartitionBatch) -> Vec<(u32, &str, &[u8])> {
+    let mut name_start = 0;
+    let mut value_start = 0;
+    p.header_records
+        .iter()
+        .zip(p.header_name_ends.iter().zip(&p.header_value_ends))
+        .map(|(&record, (&name_end, &value_end))| {
+            let (name_end, value_end) = (name_end as usize, value_end as usize);
+            let name = p.header_names.get(name_start..name_end).unwrap_or_default();
+            let value = p
+                .header_values
+                .get(value_start..value_end)
+                .unwrap_or_default();
+            (name_start, value_start) = (name_end, value_end);
+            (record, name, value)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -375,7 +424,7 @@ mod tests {
         assert_eq!(p[0].keys, b"k");
         assert_eq!(p[0].key_ends, vec![1, 1]);
         assert_eq!(p[0].has_key, vec![1, 0]);
-        assert_eq!(p[1].headers, vec![(0, "h".to_owned(), b"x".to_vec())]);
+        assert_eq!(headers(&p[1]), vec![(0, "h", &b"x"[..])]);
         assert_eq!(batch.len(), 3);
         assert_eq!(batch.payload_bytes(), 5);
         assert_eq!(batch.describe(), "a/0@5..6,a/1@7..7");
@@ -414,7 +463,7 @@ mod tests {
         let mut w = b.partition_mut("t", 0);
         w.begin(2, 0);
         w.value_bytes().extend_from_slice(b"partial");
-        w.header("h", vec![1]);
+        w.header("h", &[1]).unwrap();
         w.abandon();
         let batch = b.build();
         let p = &batch.partitions()[0];
@@ -422,6 +471,10 @@ mod tests {
             (p.offsets.clone(), p.values.clone()),
             (vec![1], b"ok".to_vec())
         );
-        assert!(p.headers.is_empty());
+        assert!(headers(p).is_empty());
+        assert_eq!(
+            (p.header_names.as_str(), p.header_values.as_slice()),
+            ("", &[][..])
+        );
     }
 }

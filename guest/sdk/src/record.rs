@@ -38,14 +38,21 @@ impl<'a> Record<'a> {
 
     /// The record's headers, in the order the host received them.
     pub fn headers(&self) -> impl Iterator<Item = Header<'a>> + 'a {
-        let index = self.index;
-        self.batch
-            .headers
-            .iter()
-            .filter(move |(i, _, _)| *i == index)
-            .map(|(_, name, value)| Header {
-                name: name.as_str(),
-                value: value.as_slice(),
+        let (b, index) = (self.batch, self.index);
+        // Headers are stored in record order, so this record's are one contiguous run.
+        let first = b.header_records.partition_point(|&i| i < index);
+        let end = |ends: &[u32], h: usize| ends.get(h).map(|&e| e as usize);
+        (first..b.header_records.len())
+            .take_while(move |&h| b.header_records.get(h) == Some(&index))
+            .map_while(move |h| {
+                let start = |ends: &[u32]| h.checked_sub(1).map_or(Some(0), |p| end(ends, p));
+                let name = b
+                    .header_names
+                    .get(start(&b.header_name_ends)?..end(&b.header_name_ends, h)?)?;
+                let value = b
+                    .header_values
+                    .get(start(&b.header_value_ends)?..end(&b.header_value_ends, h)?)?;
+                Some(Header { name, value })
             })
     }
 
@@ -150,7 +157,11 @@ mod tests {
             keys: b"kk".to_vec(),
             key_ends: vec![1, 1, 2],
             has_key: vec![1, 0, 1],
-            headers: vec![(1, "h".into(), b"v".to_vec())],
+            header_records: vec![1, 1, 2],
+            header_names: "hé2".into(),
+            header_name_ends: vec![1, 3, 4],
+            header_values: b"vwx".to_vec(),
+            header_value_ends: vec![1, 1, 3],
         }
     }
 
@@ -178,11 +189,37 @@ mod tests {
         let h: Vec<_> = r[1].headers().collect();
         assert_eq!(
             h,
+            vec![
+                Header {
+                    name: "h",
+                    value: b"v"
+                },
+                Header {
+                    name: "é",
+                    value: b""
+                }
+            ]
+        );
+        let h: Vec<_> = r[2].headers().collect();
+        assert_eq!(
+            h,
             vec![Header {
-                name: "h",
-                value: b"v"
+                name: "2",
+                value: b"wx"
             }]
         );
+    }
+
+    #[test]
+    fn headers_stop_at_inconsistent_columns_instead_of_panicking() {
+        let mut b = batch();
+        // A name end inside the two-byte `é` and one past the end.
+        b.header_name_ends = vec![1, 2, 40];
+        let r: Vec<_> = records(&b).collect();
+        assert_eq!(r[1].headers().count(), 1);
+        assert_eq!(r[2].headers().count(), 0);
+        b.header_value_ends.clear();
+        assert_eq!(records(&b).nth(1).unwrap().headers().count(), 0);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! [`PySum`] adds temperatures exactly as the reference Lambda's Python `sum()` does, so averages
 //! round the same way.
 
+mod fast;
 mod number;
 mod reading;
 mod timestamp;

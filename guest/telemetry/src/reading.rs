@@ -32,6 +32,15 @@ pub struct Reading<'a> {
 /// `Infinity` are not JSON and numbers too large for a double are refused, so temperatures are
 /// always finite.
 pub fn parse(value: &[u8]) -> Result<Reading<'_>, String> {
+    match crate::fast::parse(value) {
+        Some(reading) => Ok(reading),
+        None => parse_with_serde(value),
+    }
+}
+
+/// [`parse`] by serde_json alone: the reference the fast path is checked against, and the
+/// path for every value the fast path leaves alone (all errors come from here).
+pub(crate) fn parse_with_serde(value: &[u8]) -> Result<Reading<'_>, String> {
     // Checked up front so that bytes inside ignored fields cannot slip through either, and so
     // that the reason names the real problem.
     if let Err(e) = std::str::from_utf8(value) {

@@ -120,7 +120,11 @@ mod tests {
             keys: Vec::new(),
             key_ends: vec![0; values.len()],
             has_key: vec![0; values.len()],
-            headers: Vec::new(),
+            header_records: Vec::new(),
+            header_names: String::new(),
+            header_name_ends: Vec::new(),
+            header_values: Vec::new(),
+            header_value_ends: Vec::new(),
         }]
     }
 

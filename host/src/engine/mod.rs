@@ -31,7 +31,7 @@ use limits::MemoryLimiter;
 use state::HostState;
 
 /// The contract version this host implements (`wit/`).
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
 /// How often the epoch advances; the time budget is enforced to this granularity.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -373,7 +373,7 @@ impl Module {
         self.compiled_from
     }
 
-    /// The contract version the module was built for, e.g. `swapstream:analytics@0.1.0`.
+    /// The contract version the module was built for, e.g. `swapstream:analytics@0.2.0`.
     pub fn contract(&self) -> &str {
         &self.contract
     }
@@ -546,12 +546,13 @@ mod tests {
 
     #[test]
     fn contract_versions_are_compatible_within_a_major_or_a_0_x_minor() {
-        assert!(semver_compatible("0.1.0", "0.1.0"));
-        assert!(semver_compatible("0.1.3", "0.1.0"));
-        assert!(!semver_compatible("0.2.0", "0.1.0"));
-        assert!(!semver_compatible("1.0.0", "0.1.0"));
+        assert!(semver_compatible("0.2.0", "0.2.0"));
+        assert!(semver_compatible("0.2.3", "0.2.0"));
+        assert!(!semver_compatible("0.1.0", "0.2.0"));
+        assert!(!semver_compatible("0.3.0", "0.2.0"));
+        assert!(!semver_compatible("1.0.0", "0.2.0"));
         assert!(semver_compatible("1.4.0", "1.0.0"));
         assert!(!semver_compatible("2.0.0", "1.0.0"));
-        assert!(!semver_compatible("x", "0.1.0"));
+        assert!(!semver_compatible("x", "0.2.0"));
     }
 }

@@ -252,7 +252,7 @@ impl Decoder {
         }
         for headers in record.headers.into_iter().flatten() {
             for (name, HeaderBytes(value)) in headers.0 {
-                w.header(&name, value);
+                w.header(&name, &value).map_err(|e| e.to_string())?;
             }
         }
         w.finish(record.key.is_some())

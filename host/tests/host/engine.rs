@@ -198,7 +198,7 @@ fn refuses_bytes_that_are_not_a_component_with_a_clear_reason() {
     assert!(matches!(e, LoadError::WrongWorld { .. }), "{e:?}");
     assert!(
         e.to_string()
-            .starts_with("m.wasm does not fit the swapstream:analytics@0.1.0 contract"),
+            .starts_with("m.wasm does not fit the swapstream:analytics@0.2.0 contract"),
         "{e}"
     );
 }

@@ -436,13 +436,15 @@ async fn a_vanished_module_leaves_the_running_version_and_is_retried() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lambda_style_checks_run_at_most_once_per_interval() {
-    let f = start_with(&average(), &[], None, Some(Duration::from_millis(300))).await;
+    // Long enough that a loaded machine still checks "right after start-up" within it.
+    let interval = Duration::from_secs(2);
+    let f = start_with(&average(), &[], None, Some(interval)).await;
     publish(&f.path, &stats());
     assert!(
         f.reloader.check_if_due().await.is_none(),
         "not due right after start-up"
     );
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(interval + Duration::from_millis(50)).await;
     swapped(f.reloader.check_if_due().await.unwrap());
     assert!(f.reloader.check_if_due().await.is_none(), "just checked");
 

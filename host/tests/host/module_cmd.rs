@@ -61,7 +61,7 @@ fn check_prints_the_identity_of_a_module_that_passes() {
     assert_eq!(field(&report, "version"), "1.0.0");
     assert_eq!(
         field(&report, "world"),
-        "swapstream:analytics@0.1.0/analytics-module"
+        "swapstream:analytics@0.2.0/analytics-module"
     );
     assert_eq!(field(&report, "sha256"), sha256_of(&stats));
     let size = std::fs::metadata(&stats).unwrap().len();
@@ -114,7 +114,7 @@ fn check_refuses_with_one_line_and_exit_1() {
     assert!(
         stderr(&out).contains(
             "was built for swapstream:analytics@1.0.0, but this host speaks \
-             swapstream:analytics@0.1.0 (incompatible major version)"
+             swapstream:analytics@0.2.0 (incompatible major version)"
         ),
         "{}",
         stderr(&out)

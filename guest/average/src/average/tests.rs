@@ -21,7 +21,11 @@ fn partition(topic: &str, partition: i32, records: &[(i64, &str)]) -> PartitionB
         keys: Vec::new(),
         key_ends: vec![0; records.len()],
         has_key: vec![0; records.len()],
-        headers: Vec::new(),
+        header_records: Vec::new(),
+        header_names: String::new(),
+        header_name_ends: Vec::new(),
+        header_values: Vec::new(),
+        header_value_ends: Vec::new(),
     }
 }
 

@@ -31,11 +31,10 @@ fn ours(batch: &Batch) -> Vec<Flat> {
         let (mut v0, mut k0) = (0usize, 0usize);
         for i in 0..p.offsets.len() {
             let (v1, k1) = (p.value_ends[i] as usize, p.key_ends[i] as usize);
-            let headers = p
-                .headers
-                .iter()
+            let headers = crate::batch::headers(p)
+                .into_iter()
                 .filter(|(r, _, _)| *r as usize == i)
-                .map(|(_, n, v)| (n.clone(), v.clone()))
+                .map(|(_, n, v)| (n.to_owned(), v.to_vec()))
                 .collect();
             out.push((
                 p.topic.clone(),
@@ -190,8 +189,8 @@ fn header_bytes_may_be_signed_as_java_sends_them() {
     );
     let event = decode(&json).unwrap();
     assert_eq!(
-        event.batch.partitions()[0].headers,
-        vec![(0, "h".to_owned(), vec![255, 127, 128])]
+        crate::batch::headers(&event.batch.partitions()[0]),
+        vec![(0, "h", &[255, 127, 128][..])]
     );
     let json = event_with(
         r#"{"topic":"t","partition":7,"offset":1,"timestamp":5,"value":"","headers":[{"h":[256]}]}"#,

@@ -258,11 +258,8 @@ mod tests {
         assert_eq!(p.timestamps_ms, vec![-1, 1_041]);
         assert_eq!(p.has_key, vec![0, 1]);
         assert_eq!(
-            p.headers,
-            vec![
-                (0, "source".to_owned(), b"swap".to_vec()),
-                (0, "empty".to_owned(), Vec::new())
-            ]
+            crate::batch::headers(p),
+            vec![(0, "source", &b"swap"[..]), (0, "empty", &b""[..])]
         );
     }
 }
