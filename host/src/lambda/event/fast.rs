@@ -1,0 +1,569 @@
+//! The fast path of [`super::decode`]: a scanner for the event exactly as the event source
+//! mapping lays it out.
+//!
+//! serde's generic machinery (visitors, field identifiers, `Cow`s, a `Vec` per record's
+//! headers) costs more than the JSON itself for events of thousands of small records. The ESM
+//! writes a narrow subset of JSON: strings without escapes, integer numbers, records as
+//! objects. This scanner reads only that subset and gives up with [`Unsupported`] on anything
+//! else (an escape, a float, malformed JSON, a missing or repeated field, …). The caller then
+//! decodes the whole event again with serde, which stays the reference for odd events and for
+//! every error message: whatever the fast path returns, serde returns the same for that input.
+//!
+//! Records go through the same [`Decoder::add`] as serde's, so batch contents and rejection
+//! reasons cannot drift apart; only reading the JSON differs. Where serde would reject the
+//! input (a control character in a string, invalid UTF-8 in a string it reads as `str`, an
+//! integer out of its type's range), the fast path gives up rather than repeat the check's
+//! exact semantics with an error of its own.
+
+// Every byte access goes through `get`: no input can make this module panic.
+#![deny(clippy::indexing_slicing)]
+
+use std::ops::Range;
+
+use memchr::memchr2;
+
+use super::{Decoder, KafkaEventBatch, RecordParts};
+
+/// Why the fast path gave up on an event. Not a verdict on the event: serde decides that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unsupported {
+    /// A string with a backslash escape.
+    Escape,
+    /// Not the token the layout has here, or malformed JSON.
+    Syntax,
+    /// A number that is not an integer of the field's type (a float, `-0`, out of range).
+    Number,
+    /// A string serde would reject: a control character, or invalid UTF-8 where it reads `str`.
+    InvalidString,
+    /// A record or event field missing or repeated.
+    Field,
+    /// A record the batch does not take (partition out of `i32`, over 4 GiB of values).
+    Record,
+    /// Containers nested deeper than the skipper tracks.
+    TooDeep,
+}
+
+use Unsupported::*;
+
+/// Decodes an event laid out as the ESM sends it, or says why it did not.
+pub(super) fn decode(json: &[u8]) -> Result<KafkaEventBatch, Unsupported> {
+    let mut s = Scanner {
+        bytes: json,
+        pos: 0,
+    };
+    let mut decoder = Decoder::default();
+    // Reused by every record, so headers cost no allocation beyond the batch's own.
+    let mut headers = Headers::default();
+    let mut event_source = None;
+    let mut saw_records = false;
+    let mut more = s.object_start()?;
+    while more {
+        // Like serde: the last `eventSource` wins, every `records` adds to the batch.
+        match s.key()? {
+            b"eventSource" => {
+                event_source = s.nullable(Scanner::str)?.map(str::to_owned);
+            }
+            b"records" => {
+                records(&mut s, &mut decoder, &mut headers)?;
+                saw_records = true;
+            }
+            other => {
+                checked_str(other)?;
+                s.skip_value()?;
+            }
+        }
+        more = s.more(b'}')?;
+    }
+    if !saw_records {
+        return Err(Field);
+    }
+    // serde_json allows trailing whitespace and nothing else.
+    if s.peek().is_some() {
+        return Err(Syntax);
+    }
+    Ok(KafkaEventBatch {
+        event_source,
+        batch: decoder.builder.build(),
+        undecodable: decoder.undecodable,
+    })
+}
+
+/// `records`: `{"topic-partition": [record, …], …}`.
+fn records<'a>(
+    s: &mut Scanner<'a>,
+    decoder: &mut Decoder,
+    headers: &mut Headers<'a>,
+) -> Result<(), Unsupported> {
+    let mut more = s.object_start()?;
+    while more {
+        let map_key = checked_str(s.key()?)?;
+        let mut elements = s.array_start()?;
+        while elements {
+            record(s, map_key, decoder, headers)?;
+            elements = s.more(b']')?;
+        }
+        more = s.more(b'}')?;
+    }
+    Ok(())
+}
+
+/// Header names and value bytes of the record being read.
+#[derive(Default)]
+struct Headers<'a> {
+    names: Vec<(&'a str, Range<usize>)>,
+    bytes: Vec<u8>,
+}
+
+/// Reads one record object (fields in any order) and adds it to `decoder`.
+fn record<'a>(
+    s: &mut Scanner<'a>,
+    map_key: &str,
+    decoder: &mut Decoder,
+    headers: &mut Headers<'a>,
+) -> Result<(), Unsupported> {
+    // The outer `Option` says whether the field was seen: serde rejects a repeated field.
+    let mut topic: Option<Option<&str>> = None;
+    let mut partition: Option<i64> = None;
+    let mut offset: Option<i64> = None;
+    let mut timestamp: Option<i64> = None;
+    let mut key: Option<Option<&[u8]>> = None;
+    let mut value: Option<Option<&[u8]>> = None;
+    let mut saw_headers = false;
+    headers.names.clear();
+    headers.bytes.clear();
+
+    let mut more = s.object_start()?;
+    while more {
+        match s.key()? {
+            b"topic" => {
+                let t = s.nullable(Scanner::str)?;
+                set_once(&mut topic, t)?;
+            }
+            b"partition" => set_once(&mut partition, s.i64()?)?,
+            b"offset" => set_once(&mut offset, s.i64()?)?,
+            b"timestamp" => set_once(&mut timestamp, s.i64()?)?,
+            // Base64 text is checked by decoding it; see below for when decoding fails.
+            b"key" => {
+                let k = s.nullable(Scanner::raw_string)?;
+                set_once(&mut key, k)?;
+            }
+            b"value" => {
+                let v = s.nullable(Scanner::raw_string)?;
+                set_once(&mut value, v)?;
+            }
+            b"headers" => {
+                if saw_headers {
+                    return Err(Field);
+                }
+                saw_headers = true;
+                if !s.null()? {
+                    s.headers(headers)?;
+                }
+            }
+            other => {
+                checked_str(other)?;
+                s.skip_value()?;
+            }
+        }
+        more = s.more(b'}')?;
+    }
+    let (Some(partition), Some(offset), Some(timestamp)) = (partition, offset, timestamp) else {
+        return Err(Field);
+    };
+    let (key, value) = (key.flatten(), value.flatten());
+    let names = &headers.names;
+    let bytes = &headers.bytes;
+    let parts = RecordParts {
+        topic: topic.flatten(),
+        partition,
+        offset,
+        timestamp,
+        key,
+        value,
+        headers: names.iter().map(|(name, range)| {
+            let value = bytes.get(range.clone()).unwrap_or_default();
+            (*name, value.to_vec())
+        }),
+    };
+    let rejected = decoder.undecodable.len();
+    decoder.add(map_key, parts).map_err(|_| Record)?;
+    // Text that decoded as base64 is plain ASCII, but a record set aside as undecodable may
+    // hold anything: serde would have rejected the event if that is not a valid `str`.
+    if decoder.undecodable.len() != rejected {
+        for text in [key, value].into_iter().flatten() {
+            checked_str(text)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets a record field, giving up if the record already had it.
+fn set_once<T>(field: &mut Option<T>, value: T) -> Result<(), Unsupported> {
+    match field.replace(value) {
+        None => Ok(()),
+        Some(_) => Err(Field),
+    }
+}
+
+/// A string's contents as serde reads a `str`: no control characters, valid UTF-8.
+fn checked_str(raw: &[u8]) -> Result<&str, Unsupported> {
+    if raw.iter().any(|&b| b < 0x20) {
+        return Err(InvalidString);
+    }
+    std::str::from_utf8(raw).map_err(|_| InvalidString)
+}
+
+/// A header byte: Java's signed bytes or unsigned ones, as serde's `HeaderBytes` takes them.
+fn header_byte(n: i64) -> Result<u8, Unsupported> {
+    u8::try_from(n)
+        .or_else(|_| i8::try_from(n).map(i8::cast_unsigned))
+        .map_err(|_| Number)
+}
+
+/// A cursor over the event's bytes.
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    /// Skips JSON whitespace (what serde_json skips) and returns the next byte.
+    #[inline]
+    fn peek(&mut self) -> Option<u8> {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if !matches!(b, b' ' | b'\n' | b'\t' | b'\r') {
+                return Some(b);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+
+    /// Consumes `want`, the next byte after whitespace.
+    #[inline]
+    fn eat(&mut self, want: u8) -> Result<(), Unsupported> {
+        match self.peek() {
+            Some(b) if b == want => {
+                self.pos += 1;
+                Ok(())
+            }
+            _ => Err(Syntax),
+        }
+    }
+
+    /// Consumes `{`; says whether a first member follows (rather than `}`).
+    #[inline]
+    fn object_start(&mut self) -> Result<bool, Unsupported> {
+        self.eat(b'{')?;
+        self.close_now(b'}')
+    }
+
+    /// Consumes `[`; says whether a first element follows (rather than `]`).
+    #[inline]
+    fn array_start(&mut self) -> Result<bool, Unsupported> {
+        self.eat(b'[')?;
+        self.close_now(b']')
+    }
+
+    /// After an opening bracket: consumes `close` if it is next, and says whether it was not.
+    #[inline]
+    fn close_now(&mut self, close: u8) -> Result<bool, Unsupported> {
+        match self.peek() {
+            Some(b) if b == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            Some(_) => Ok(true),
+            None => Err(Syntax),
+        }
+    }
+
+    /// After a member or element: consumes `,` (true: another follows) or `close` (false).
+    #[inline]
+    fn more(&mut self, close: u8) -> Result<bool, Unsupported> {
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(b) if b == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ => Err(Syntax),
+        }
+    }
+
+    /// An object member's key and the colon after it, as raw string contents.
+    #[inline]
+    fn key(&mut self) -> Result<&'a [u8], Unsupported> {
+        let key = self.raw_string()?;
+        self.eat(b':')?;
+        Ok(key)
+    }
+
+    /// A string's raw contents, without its quotes. Escapes give up; control characters and
+    /// UTF-8 are the caller's to check (see [`checked_str`]).
+    #[inline]
+    fn raw_string(&mut self) -> Result<&'a [u8], Unsupported> {
+        self.eat(b'"')?;
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        let end = memchr2(b'"', b'\\', rest).ok_or(Syntax)?;
+        let (contents, after) = rest.split_at_checked(end).ok_or(Syntax)?;
+        match after.first() {
+            Some(b'"') => {
+                self.pos += end + 1;
+                Ok(contents)
+            }
+            _ => Err(Escape),
+        }
+    }
+
+    /// A string serde reads as `str`.
+    #[inline]
+    fn str(&mut self) -> Result<&'a str, Unsupported> {
+        checked_str(self.raw_string()?)
+    }
+
+    /// Consumes `null` if it is next (after whitespace).
+    #[inline]
+    fn null(&mut self) -> Result<bool, Unsupported> {
+        match self.peek() {
+            Some(b'n') => {
+                self.literal(b"null")?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// `null` (`None`) or what `read` reads, as serde reads an `Option`.
+    #[inline]
+    fn nullable<T>(
+        &mut self,
+        read: impl FnOnce(&mut Self) -> Result<T, Unsupported>,
+    ) -> Result<Option<T>, Unsupported> {
+        if self.null()? {
+            Ok(None)
+        } else {
+            read(self).map(Some)
+        }
+    }
+
+    /// Consumes exactly `word` (`true`, `false`, `null`).
+    fn literal(&mut self, word: &[u8]) -> Result<(), Unsupported> {
+        let end = self.pos.saturating_add(word.len());
+        match self.bytes.get(self.pos..end) {
+            Some(found) if found == word => {
+                self.pos = end;
+                Ok(())
+            }
+            _ => Err(Syntax),
+        }
+    }
+
+    /// An integer that serde_json reads into an `i64` as it is: no fraction or exponent, no
+    /// `-0` (serde_json reads that as a float), within range.
+    #[inline]
+    fn i64(&mut self) -> Result<i64, Unsupported> {
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
+        let magnitude = self.digits()?;
+        let magnitude = i64::try_from(magnitude).map_err(|_| Number)?;
+        match (negative, magnitude) {
+            (false, m) => Ok(m),
+            (true, 0) => Err(Number),
+            (true, m) => Ok(-m),
+        }
+    }
+
+    /// The digits of an integer (JSON's rules: no leading zero), not followed by a fraction or
+    /// an exponent.
+    #[inline]
+    fn digits(&mut self) -> Result<u64, Unsupported> {
+        let start = self.pos;
+        let mut n: u64 = 0;
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            n = n
+                .checked_mul(10)
+                .and_then(|n| n.checked_add(u64::from(b - b'0')))
+                .ok_or(Number)?;
+            self.pos += 1;
+        }
+        let leading_zero = self.bytes.get(start) == Some(&b'0') && self.pos - start > 1;
+        if self.pos == start || leading_zero {
+            return Err(Syntax);
+        }
+        match self.bytes.get(self.pos) {
+            Some(b'.' | b'e' | b'E') => Err(Number),
+            _ => Ok(n),
+        }
+    }
+
+    /// `headers`: `[{"name": [byte, …], …}, …]`, into `out` in event order.
+    fn headers(&mut self, out: &mut Headers<'a>) -> Result<(), Unsupported> {
+        let mut more = self.array_start()?;
+        while more {
+            let mut entries = self.object_start()?;
+            while entries {
+                let name = checked_str(self.key()?)?;
+                let start = out.bytes.len();
+                let mut bytes = self.array_start()?;
+                while bytes {
+                    out.bytes.push(header_byte(self.i64()?)?);
+                    bytes = self.more(b']')?;
+                }
+                out.names.push((name, start..out.bytes.len()));
+                entries = self.more(b'}')?;
+            }
+            more = self.more(b']')?;
+        }
+        Ok(())
+    }
+
+    /// Skips any JSON value, accepting what serde's `IgnoredAny` accepts (strings with no
+    /// escapes only). Iterative, so deep nesting cannot overflow the stack.
+    fn skip_value(&mut self) -> Result<(), Unsupported> {
+        // Bit `i` set: the container at depth `i` is an array (else an object).
+        let mut arrays: u128 = 0;
+        let mut depth: u32 = 0;
+        loop {
+            let opened = match self.peek().ok_or(Syntax)? {
+                b'{' => Some(false),
+                b'[' => Some(true),
+                b'"' => {
+                    // serde skips strings without checking their UTF-8.
+                    let raw = self.raw_string()?;
+                    if raw.iter().any(|&b| b < 0x20) {
+                        return Err(InvalidString);
+                    }
+                    None
+                }
+                b'-' | b'0'..=b'9' => {
+                    self.skip_number()?;
+                    None
+                }
+                b't' => {
+                    self.literal(b"true")?;
+                    None
+                }
+                b'f' => {
+                    self.literal(b"false")?;
+                    None
+                }
+                b'n' => {
+                    self.literal(b"null")?;
+                    None
+                }
+                _ => return Err(Syntax),
+            };
+            if let Some(is_array) = opened {
+                self.pos += 1;
+                if depth >= u128::BITS {
+                    return Err(TooDeep);
+                }
+                let bit = 1u128 << depth;
+                arrays = if is_array {
+                    arrays | bit
+                } else {
+                    arrays & !bit
+                };
+                depth += 1;
+                let close = if is_array { b']' } else { b'}' };
+                if self.close_now(close)? {
+                    if !is_array {
+                        self.skip_key()?;
+                    }
+                    continue;
+                }
+                depth -= 1;
+            }
+            // A value is complete: close finished containers, or move to the next member.
+            loop {
+                let Some(top) = depth.checked_sub(1) else {
+                    return Ok(());
+                };
+                let is_array = arrays & (1u128 << top) != 0;
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        if !is_array {
+                            self.skip_key()?;
+                        }
+                        break;
+                    }
+                    Some(b']') if is_array => {
+                        self.pos += 1;
+                        depth = top;
+                    }
+                    Some(b'}') if !is_array => {
+                        self.pos += 1;
+                        depth = top;
+                    }
+                    _ => return Err(Syntax),
+                }
+            }
+        }
+    }
+
+    /// The key and colon of a member of a skipped object.
+    fn skip_key(&mut self) -> Result<(), Unsupported> {
+        let key = self.key()?;
+        if key.iter().any(|&b| b < 0x20) {
+            return Err(InvalidString);
+        }
+        Ok(())
+    }
+
+    /// Skips a number by JSON's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    fn skip_number(&mut self) -> Result<(), Unsupported> {
+        if self.bytes.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        match self.bytes.get(self.pos) {
+            Some(b'0') => {
+                self.pos += 1;
+                if self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                    return Err(Syntax);
+                }
+            }
+            Some(b'1'..=b'9') => {
+                self.skip_digits();
+            }
+            _ => return Err(Syntax),
+        }
+        if self.bytes.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if self.skip_digits() == 0 {
+                return Err(Syntax);
+            }
+        }
+        if let Some(b'e' | b'E') = self.bytes.get(self.pos) {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.bytes.get(self.pos) {
+                self.pos += 1;
+            }
+            if self.skip_digits() == 0 {
+                return Err(Syntax);
+            }
+        }
+        Ok(())
+    }
+
+    /// Skips ASCII digits; returns how many.
+    fn skip_digits(&mut self) -> usize {
+        let start = self.pos;
+        while self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+}
+
+#[cfg(test)]
+mod tests;
