@@ -304,15 +304,30 @@ impl Decoder {
 }
 
 /// Appends the base64-decoding of `text` to `column`.
+///
+/// `base64_simd` decodes several times faster than the `base64` crate and accepts exactly the
+/// same text (standard alphabet, padding required, no stray trailing bits: see
+/// `base64_tests`), but its errors say nothing. On an error, `base64` decodes the text again,
+/// so a rejected record gets the same result and reason as it always did.
 fn decode_into(text: Option<&[u8]>, column: &mut Vec<u8>, what: &str) -> Result<(), String> {
-    match text {
-        None => Ok(()),
-        Some(text) => BASE64
-            .decode_vec(text, column)
-            .map_err(|e| format!("record {what} is not valid base64: {e}")),
+    let Some(text) = text else {
+        return Ok(());
+    };
+    let start = column.len();
+    // `decode_append` reserves exactly what each text needs, which would reallocate the
+    // column on every record: reserve with the usual doubling first.
+    column.reserve(text.len() / 4 * 3);
+    if base64_simd::STANDARD.decode_append(text, column).is_ok() {
+        return Ok(());
     }
+    column.truncate(start);
+    BASE64
+        .decode_vec(text, column)
+        .map_err(|e| format!("record {what} is not valid base64: {e}"))
 }
 
+#[cfg(test)]
+mod base64_tests;
 mod fast;
 #[cfg(test)]
 mod tests;
