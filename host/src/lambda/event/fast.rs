@@ -52,8 +52,7 @@ pub(super) fn decode(json: &[u8]) -> Result<KafkaEventBatch, Unsupported> {
         pos: 0,
     };
     let mut decoder = Decoder::default();
-    // Reused by every record, so headers cost no allocation beyond the batch's own.
-    let mut headers = Headers::default();
+    let mut scratch = Scratch::default();
     let mut event_source = None;
     let mut saw_records = false;
     let mut more = s.object_start()?;
@@ -64,7 +63,7 @@ pub(super) fn decode(json: &[u8]) -> Result<KafkaEventBatch, Unsupported> {
                 event_source = s.nullable(Scanner::str)?.map(str::to_owned);
             }
             b"records" => {
-                records(&mut s, &mut decoder, &mut headers)?;
+                records(&mut s, &mut decoder, &mut scratch)?;
                 saw_records = true;
             }
             other => {
@@ -92,14 +91,14 @@ pub(super) fn decode(json: &[u8]) -> Result<KafkaEventBatch, Unsupported> {
 fn records<'a>(
     s: &mut Scanner<'a>,
     decoder: &mut Decoder,
-    headers: &mut Headers<'a>,
+    scratch: &mut Scratch<'a>,
 ) -> Result<(), Unsupported> {
     let mut more = s.object_start()?;
     while more {
         let map_key = checked_str(s.key()?)?;
         let mut elements = s.array_start()?;
         while elements {
-            record(s, map_key, decoder, headers)?;
+            record(s, map_key, decoder, scratch)?;
             elements = s.more(b']')?;
         }
         more = s.more(b'}')?;
@@ -107,11 +106,36 @@ fn records<'a>(
     Ok(())
 }
 
-/// Header names and value bytes of the record being read.
+/// What reading one record needs besides the scanner, kept from record to record so that
+/// records cost no allocation beyond the batch's own.
 #[derive(Default)]
-struct Headers<'a> {
-    names: Vec<(&'a str, Range<usize>)>,
-    bytes: Vec<u8>,
+struct Scratch<'a> {
+    /// The record's headers: names, and where their values are in `header_bytes`.
+    headers: Vec<(&'a str, Range<usize>)>,
+    header_bytes: Vec<u8>,
+    /// Topics, header names and unknown field names mostly repeat from record to record.
+    topic: Checked<'a>,
+    header_name: Checked<'a>,
+    unknown_field: Checked<'a>,
+}
+
+/// The last string [`checked_str`] accepted in one place: comparing the next one's bytes with
+/// it is cheaper than validating them again.
+#[derive(Default)]
+struct Checked<'a> {
+    raw: &'a [u8],
+    text: &'a str,
+}
+
+impl<'a> Checked<'a> {
+    #[inline]
+    fn check(&mut self, raw: &'a [u8]) -> Result<&'a str, Unsupported> {
+        if raw != self.raw {
+            self.text = checked_str(raw)?;
+            self.raw = raw;
+        }
+        Ok(self.text)
+    }
 }
 
 /// Reads one record object (fields in any order) and adds it to `decoder`.
@@ -119,7 +143,7 @@ fn record<'a>(
     s: &mut Scanner<'a>,
     map_key: &str,
     decoder: &mut Decoder,
-    headers: &mut Headers<'a>,
+    scratch: &mut Scratch<'a>,
 ) -> Result<(), Unsupported> {
     // The outer `Option` says whether the field was seen: serde rejects a repeated field.
     let mut topic: Option<Option<&str>> = None;
@@ -129,40 +153,45 @@ fn record<'a>(
     let mut key: Option<Option<&[u8]>> = None;
     let mut value: Option<Option<&[u8]>> = None;
     let mut saw_headers = false;
-    headers.names.clear();
-    headers.bytes.clear();
+    scratch.headers.clear();
+    scratch.header_bytes.clear();
 
     let mut more = s.object_start()?;
+    let mut expected = Some(RecordField::Topic);
     while more {
-        match s.key()? {
-            b"topic" => {
-                let t = s.nullable(Scanner::str)?;
+        let field = s.record_field(expected)?;
+        expected = field.next_in_esm_order();
+        match field {
+            RecordField::Topic => {
+                let t = s.nullable(Scanner::raw_string)?;
+                let t = t.map(|t| scratch.topic.check(t)).transpose()?;
                 set_once(&mut topic, t)?;
             }
-            b"partition" => set_once(&mut partition, s.i64()?)?,
-            b"offset" => set_once(&mut offset, s.i64()?)?,
-            b"timestamp" => set_once(&mut timestamp, s.i64()?)?,
+            RecordField::Partition => set_once(&mut partition, s.i64()?)?,
+            RecordField::Offset => set_once(&mut offset, s.i64()?)?,
+            RecordField::Timestamp => set_once(&mut timestamp, s.i64()?)?,
             // Base64 text is checked by decoding it; see below for when decoding fails.
-            b"key" => {
+            RecordField::Key => {
                 let k = s.nullable(Scanner::raw_string)?;
                 set_once(&mut key, k)?;
             }
-            b"value" => {
+            RecordField::Value => {
                 let v = s.nullable(Scanner::raw_string)?;
                 set_once(&mut value, v)?;
             }
-            b"headers" => {
+            RecordField::Headers => {
                 if saw_headers {
                     return Err(Field);
                 }
                 saw_headers = true;
                 if !s.null()? {
-                    s.headers(headers)?;
+                    s.headers(scratch)?;
                 }
             }
-            other => {
-                checked_str(other)?;
-                s.skip_value()?;
+            RecordField::TimestampType => s.skip()?,
+            RecordField::Other(name) => {
+                scratch.unknown_field.check(name)?;
+                s.skip()?;
             }
         }
         more = s.more(b'}')?;
@@ -171,8 +200,8 @@ fn record<'a>(
         return Err(Field);
     };
     let (key, value) = (key.flatten(), value.flatten());
-    let names = &headers.names;
-    let bytes = &headers.bytes;
+    let names = &scratch.headers;
+    let bytes = &scratch.header_bytes;
     let parts = RecordParts {
         topic: topic.flatten(),
         partition,
@@ -197,6 +226,51 @@ fn record<'a>(
     Ok(())
 }
 
+/// A record member's name: the fields `RawRecord` reads, `timestampType` (which the ESM
+/// always writes), or another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RecordField<'a> {
+    Topic,
+    Partition,
+    Offset,
+    Timestamp,
+    TimestampType,
+    Key,
+    Value,
+    Headers,
+    Other(&'a [u8]),
+}
+
+impl<'a> RecordField<'a> {
+    fn named(name: &'a [u8]) -> Self {
+        match name {
+            b"topic" => Self::Topic,
+            b"partition" => Self::Partition,
+            b"offset" => Self::Offset,
+            b"timestamp" => Self::Timestamp,
+            b"timestampType" => Self::TimestampType,
+            b"key" => Self::Key,
+            b"value" => Self::Value,
+            b"headers" => Self::Headers,
+            other => Self::Other(other),
+        }
+    }
+
+    /// The field the ESM writes after this one, if any.
+    fn next_in_esm_order(self) -> Option<Self> {
+        match self {
+            Self::Topic => Some(Self::Partition),
+            Self::Partition => Some(Self::Offset),
+            Self::Offset => Some(Self::Timestamp),
+            Self::Timestamp => Some(Self::TimestampType),
+            Self::TimestampType => Some(Self::Key),
+            Self::Key => Some(Self::Value),
+            Self::Value => Some(Self::Headers),
+            Self::Headers | Self::Other(_) => None,
+        }
+    }
+}
+
 /// Sets a record field, giving up if the record already had it.
 fn set_once<T>(field: &mut Option<T>, value: T) -> Result<(), Unsupported> {
     match field.replace(value) {
@@ -218,6 +292,47 @@ fn header_byte(n: i64) -> Result<u8, Unsupported> {
     u8::try_from(n)
         .or_else(|_| i8::try_from(n).map(i8::cast_unsigned))
         .map_err(|_| Number)
+}
+
+/// Digits of the largest integer read (`i64::MAX` has 19; any 19 digits fit a `u64`).
+const MAX_DIGITS: usize = 19;
+
+/// Where the first `"` or `\` is: the end of a string's contents, unless it has escapes.
+///
+/// Most strings are short (field names, topics, keys): eight bytes at a time, the first
+/// [`SHORT_WORDS`] words find their end before memchr's setup would pay off. Longer ones
+/// (base64 values) take memchr.
+#[inline]
+fn string_end(bytes: &[u8]) -> Option<usize> {
+    let (words, tail) = bytes.as_chunks::<8>();
+    for (i, word) in words.iter().take(SHORT_WORDS).enumerate() {
+        let found = quote_or_backslash(u64::from_le_bytes(*word));
+        if found != 0 {
+            return Some(i * 8 + (found.trailing_zeros() / 8) as usize);
+        }
+    }
+    let checked = SHORT_WORDS * 8;
+    if words.len() > SHORT_WORDS {
+        return memchr2(b'"', b'\\', bytes.get(checked..)?).map(|i| i + checked);
+    }
+    let tail_start = words.len() * 8;
+    tail.iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|i| i + tail_start)
+}
+
+/// Words of a string scanned before handing over to memchr.
+const SHORT_WORDS: usize = 2;
+
+/// The high bit of each byte of `word` (little-endian) that may be `"` or `\`: exact for the
+/// lowest such byte, which is all [`string_end`] uses (the borrow in the subtraction can only
+/// mark bytes above a real match).
+#[inline]
+fn quote_or_backslash(word: u64) -> u64 {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    zero_byte(word ^ (ONES * u64::from(b'"'))) | zero_byte(word ^ (ONES * u64::from(b'\\')))
 }
 
 /// A cursor over the event's bytes.
@@ -302,13 +417,56 @@ impl<'a> Scanner<'a> {
         Ok(key)
     }
 
+    /// A record member's name and the colon after it. The ESM writes the fields in one order
+    /// without whitespace, so `"name":` of the field expected next is checked for first: a
+    /// comparison with a constant, cheaper than finding the name's end and matching it.
+    #[inline]
+    fn record_field(
+        &mut self,
+        expected: Option<RecordField<'a>>,
+    ) -> Result<RecordField<'a>, Unsupported> {
+        let Some(expected) = expected else {
+            return Ok(RecordField::named(self.key()?));
+        };
+        let predicted = match expected {
+            RecordField::Topic => self.take(b"\"topic\":"),
+            RecordField::Partition => self.take(b"\"partition\":"),
+            RecordField::Offset => self.take(b"\"offset\":"),
+            RecordField::Timestamp => self.take(b"\"timestamp\":"),
+            RecordField::TimestampType => self.take(b"\"timestampType\":"),
+            RecordField::Key => self.take(b"\"key\":"),
+            RecordField::Value => self.take(b"\"value\":"),
+            RecordField::Headers => self.take(b"\"headers\":"),
+            RecordField::Other(_) => false,
+        };
+        if predicted {
+            return Ok(expected);
+        }
+        Ok(RecordField::named(self.key()?))
+    }
+
+    /// Consumes `token` if the input continues with exactly it (no whitespace skipped).
+    #[inline]
+    fn take<const N: usize>(&mut self, token: &[u8; N]) -> bool {
+        let next = self
+            .bytes
+            .get(self.pos..)
+            .and_then(<[u8]>::first_chunk::<N>);
+        if next == Some(token) {
+            self.pos += N;
+            true
+        } else {
+            false
+        }
+    }
+
     /// A string's raw contents, without its quotes. Escapes give up; control characters and
     /// UTF-8 are the caller's to check (see [`checked_str`]).
     #[inline]
     fn raw_string(&mut self) -> Result<&'a [u8], Unsupported> {
         self.eat(b'"')?;
         let rest = self.bytes.get(self.pos..).unwrap_or_default();
-        let end = memchr2(b'"', b'\\', rest).ok_or(Syntax)?;
+        let end = string_end(rest).ok_or(Syntax)?;
         let (contents, after) = rest.split_at_checked(end).ok_or(Syntax)?;
         match after.first() {
             Some(b'"') => {
@@ -389,14 +547,16 @@ impl<'a> Scanner<'a> {
             if !b.is_ascii_digit() {
                 break;
             }
-            n = n
-                .checked_mul(10)
-                .and_then(|n| n.checked_add(u64::from(b - b'0')))
-                .ok_or(Number)?;
+            // Cannot wrap within `MAX_DIGITS` digits; longer numbers are refused below.
+            n = n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
             self.pos += 1;
         }
-        let leading_zero = self.bytes.get(start) == Some(&b'0') && self.pos - start > 1;
-        if self.pos == start || leading_zero {
+        let len = self.pos - start;
+        if len > MAX_DIGITS {
+            return Err(Number);
+        }
+        let leading_zero = self.bytes.get(start) == Some(&b'0') && len > 1;
+        if len == 0 || leading_zero {
             return Err(Syntax);
         }
         match self.bytes.get(self.pos) {
@@ -406,22 +566,35 @@ impl<'a> Scanner<'a> {
     }
 
     /// `headers`: `[{"name": [byte, …], …}, …]`, into `out` in event order.
-    fn headers(&mut self, out: &mut Headers<'a>) -> Result<(), Unsupported> {
+    fn headers(&mut self, out: &mut Scratch<'a>) -> Result<(), Unsupported> {
         let mut more = self.array_start()?;
         while more {
             let mut entries = self.object_start()?;
             while entries {
-                let name = checked_str(self.key()?)?;
-                let start = out.bytes.len();
+                let name = out.header_name.check(self.key()?)?;
+                let start = out.header_bytes.len();
                 let mut bytes = self.array_start()?;
                 while bytes {
-                    out.bytes.push(header_byte(self.i64()?)?);
+                    out.header_bytes.push(header_byte(self.i64()?)?);
                     bytes = self.more(b']')?;
                 }
-                out.names.push((name, start..out.bytes.len()));
+                out.headers.push((name, start..out.header_bytes.len()));
                 entries = self.more(b'}')?;
             }
             more = self.more(b']')?;
+        }
+        Ok(())
+    }
+
+    /// Skips any JSON value (see [`Self::skip_value`]); a string, the usual case, directly.
+    #[inline]
+    fn skip(&mut self) -> Result<(), Unsupported> {
+        if self.peek() != Some(b'"') {
+            return self.skip_value();
+        }
+        // serde skips strings without checking their UTF-8.
+        if self.raw_string()?.iter().any(|&b| b < 0x20) {
+            return Err(InvalidString);
         }
         Ok(())
     }

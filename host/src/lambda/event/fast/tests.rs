@@ -846,3 +846,18 @@ proptest! {
         prop_assert_eq!(check(&json)?, Ok(()));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn string_end_finds_the_first_quote_or_backslash(
+        bytes in prop::collection::vec(
+            prop_oneof![40 => b'a'..=b'z', 1 => Just(b'"'), 1 => Just(b'\\'), 2 => any::<u8>()],
+            0..64,
+        ),
+    ) {
+        let expected = bytes.iter().position(|&b| b == b'"' || b == b'\\');
+        prop_assert_eq!(super::string_end(&bytes), expected);
+    }
+}
