@@ -138,77 +138,36 @@ impl<'a> Checked<'a> {
     }
 }
 
-/// Reads one record object (fields in any order) and adds it to `decoder`.
+/// Reads one record and adds it to `decoder`.
 fn record<'a>(
     s: &mut Scanner<'a>,
     map_key: &str,
     decoder: &mut Decoder,
     scratch: &mut Scratch<'a>,
 ) -> Result<(), Unsupported> {
-    // The outer `Option` says whether the field was seen: serde rejects a repeated field.
-    let mut topic: Option<Option<&str>> = None;
-    let mut partition: Option<i64> = None;
-    let mut offset: Option<i64> = None;
-    let mut timestamp: Option<i64> = None;
-    let mut key: Option<Option<&[u8]>> = None;
-    let mut value: Option<Option<&[u8]>> = None;
-    let mut saw_headers = false;
     scratch.headers.clear();
     scratch.header_bytes.clear();
-
-    let mut more = s.object_start()?;
-    let mut expected = Some(RecordField::Topic);
-    while more {
-        let field = s.record_field(expected)?;
-        expected = field.next_in_esm_order();
-        match field {
-            RecordField::Topic => {
-                let t = s.nullable(Scanner::raw_string)?;
-                let t = t.map(|t| scratch.topic.check(t)).transpose()?;
-                set_once(&mut topic, t)?;
-            }
-            RecordField::Partition => set_once(&mut partition, s.i64()?)?,
-            RecordField::Offset => set_once(&mut offset, s.i64()?)?,
-            RecordField::Timestamp => set_once(&mut timestamp, s.i64()?)?,
-            // Base64 text is checked by decoding it; see below for when decoding fails.
-            RecordField::Key => {
-                let k = s.nullable(Scanner::raw_string)?;
-                set_once(&mut key, k)?;
-            }
-            RecordField::Value => {
-                let v = s.nullable(Scanner::raw_string)?;
-                set_once(&mut value, v)?;
-            }
-            RecordField::Headers => {
-                if saw_headers {
-                    return Err(Field);
-                }
-                saw_headers = true;
-                if !s.null()? {
-                    s.headers(scratch)?;
-                }
-            }
-            RecordField::TimestampType => s.skip()?,
-            RecordField::Other(name) => {
-                scratch.unknown_field.check(name)?;
-                s.skip()?;
-            }
+    s.peek();
+    let start = s.pos;
+    let fields = match s.esm_record(scratch) {
+        Some(fields) => fields,
+        None => {
+            // Not byte for byte the ESM's layout: read it again, in any order.
+            s.pos = start;
+            scratch.headers.clear();
+            scratch.header_bytes.clear();
+            s.any_record(scratch)?
         }
-        more = s.more(b'}')?;
-    }
-    let (Some(partition), Some(offset), Some(timestamp)) = (partition, offset, timestamp) else {
-        return Err(Field);
     };
-    let (key, value) = (key.flatten(), value.flatten());
     let names = &scratch.headers;
     let bytes = &scratch.header_bytes;
     let parts = RecordParts {
-        topic: topic.flatten(),
-        partition,
-        offset,
-        timestamp,
-        key,
-        value,
+        topic: fields.topic,
+        partition: fields.partition,
+        offset: fields.offset,
+        timestamp: fields.timestamp,
+        key: fields.key,
+        value: fields.value,
         headers: names.iter().map(|(name, range)| {
             let value = bytes.get(range.clone()).unwrap_or_default();
             (*name, value.to_vec())
@@ -219,56 +178,21 @@ fn record<'a>(
     // Text that decoded as base64 is plain ASCII, but a record set aside as undecodable may
     // hold anything: serde would have rejected the event if that is not a valid `str`.
     if decoder.undecodable.len() != rejected {
-        for text in [key, value].into_iter().flatten() {
+        for text in [fields.key, fields.value].into_iter().flatten() {
             checked_str(text)?;
         }
     }
     Ok(())
 }
 
-/// A record member's name: the fields `RawRecord` reads, `timestampType` (which the ESM
-/// always writes), or another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RecordField<'a> {
-    Topic,
-    Partition,
-    Offset,
-    Timestamp,
-    TimestampType,
-    Key,
-    Value,
-    Headers,
-    Other(&'a [u8]),
-}
-
-impl<'a> RecordField<'a> {
-    fn named(name: &'a [u8]) -> Self {
-        match name {
-            b"topic" => Self::Topic,
-            b"partition" => Self::Partition,
-            b"offset" => Self::Offset,
-            b"timestamp" => Self::Timestamp,
-            b"timestampType" => Self::TimestampType,
-            b"key" => Self::Key,
-            b"value" => Self::Value,
-            b"headers" => Self::Headers,
-            other => Self::Other(other),
-        }
-    }
-
-    /// The field the ESM writes after this one, if any.
-    fn next_in_esm_order(self) -> Option<Self> {
-        match self {
-            Self::Topic => Some(Self::Partition),
-            Self::Partition => Some(Self::Offset),
-            Self::Offset => Some(Self::Timestamp),
-            Self::Timestamp => Some(Self::TimestampType),
-            Self::TimestampType => Some(Self::Key),
-            Self::Key => Some(Self::Value),
-            Self::Value => Some(Self::Headers),
-            Self::Headers | Self::Other(_) => None,
-        }
-    }
+/// A record's fields but its headers (which are in [`Scratch`]).
+struct Fields<'a> {
+    topic: Option<&'a str>,
+    partition: i64,
+    offset: i64,
+    timestamp: i64,
+    key: Option<&'a [u8]>,
+    value: Option<&'a [u8]>,
 }
 
 /// Sets a record field, giving up if the record already had it.
@@ -417,32 +341,154 @@ impl<'a> Scanner<'a> {
         Ok(key)
     }
 
-    /// A record member's name and the colon after it. The ESM writes the fields in one order
-    /// without whitespace, so `"name":` of the field expected next is checked for first: a
-    /// comparison with a constant, cheaper than finding the name's end and matching it.
-    #[inline]
-    fn record_field(
-        &mut self,
-        expected: Option<RecordField<'a>>,
-    ) -> Result<RecordField<'a>, Unsupported> {
-        let Some(expected) = expected else {
-            return Ok(RecordField::named(self.key()?));
-        };
-        let predicted = match expected {
-            RecordField::Topic => self.take(b"\"topic\":"),
-            RecordField::Partition => self.take(b"\"partition\":"),
-            RecordField::Offset => self.take(b"\"offset\":"),
-            RecordField::Timestamp => self.take(b"\"timestamp\":"),
-            RecordField::TimestampType => self.take(b"\"timestampType\":"),
-            RecordField::Key => self.take(b"\"key\":"),
-            RecordField::Value => self.take(b"\"value\":"),
-            RecordField::Headers => self.take(b"\"headers\":"),
-            RecordField::Other(_) => false,
-        };
-        if predicted {
-            return Ok(expected);
+    /// A record object with its fields in any order, whitespace anywhere, unknown fields.
+    fn any_record(&mut self, scratch: &mut Scratch<'a>) -> Result<Fields<'a>, Unsupported> {
+        // The outer `Option` says whether the field was seen: serde rejects a repeated field.
+        let mut topic: Option<Option<&str>> = None;
+        let mut partition: Option<i64> = None;
+        let mut offset: Option<i64> = None;
+        let mut timestamp: Option<i64> = None;
+        let mut key: Option<Option<&[u8]>> = None;
+        let mut value: Option<Option<&[u8]>> = None;
+        let mut saw_headers = false;
+        let mut more = self.object_start()?;
+        while more {
+            match self.key()? {
+                b"topic" => {
+                    let t = self.nullable(Scanner::raw_string)?;
+                    let t = t.map(|t| scratch.topic.check(t)).transpose()?;
+                    set_once(&mut topic, t)?;
+                }
+                b"partition" => set_once(&mut partition, self.i64()?)?,
+                b"offset" => set_once(&mut offset, self.i64()?)?,
+                b"timestamp" => set_once(&mut timestamp, self.i64()?)?,
+                // Base64 text is checked by decoding it (see `record`).
+                b"key" => {
+                    let k = self.nullable(Scanner::raw_string)?;
+                    set_once(&mut key, k)?;
+                }
+                b"value" => {
+                    let v = self.nullable(Scanner::raw_string)?;
+                    set_once(&mut value, v)?;
+                }
+                b"headers" => {
+                    if saw_headers {
+                        return Err(Field);
+                    }
+                    saw_headers = true;
+                    if !self.null()? {
+                        self.headers(scratch)?;
+                    }
+                }
+                name => {
+                    scratch.unknown_field.check(name)?;
+                    self.skip()?;
+                }
+            }
+            more = self.more(b'}')?;
         }
-        Ok(RecordField::named(self.key()?))
+        let (Some(partition), Some(offset), Some(timestamp)) = (partition, offset, timestamp)
+        else {
+            return Err(Field);
+        };
+        Ok(Fields {
+            topic: topic.flatten(),
+            partition,
+            offset,
+            timestamp,
+            key: key.flatten(),
+            value: value.flatten(),
+        })
+    }
+
+    /// A record exactly as the ESM writes it: every field, in its order, no whitespace, one
+    /// name per header object. Reading it token by token against constants skips the
+    /// bookkeeping [`Self::any_record`] needs; `None` at the first difference, wherever the
+    /// scanner then is (the caller starts the record again with `any_record`).
+    fn esm_record(&mut self, scratch: &mut Scratch<'a>) -> Option<Fields<'a>> {
+        self.token(b"{\"topic\":\"")?;
+        let topic = scratch.topic.check(self.string_rest()?).ok()?;
+        self.token(b",\"partition\":")?;
+        let partition = self.i64().ok()?;
+        self.token(b",\"offset\":")?;
+        let offset = self.i64().ok()?;
+        self.token(b",\"timestamp\":")?;
+        let timestamp = self.i64().ok()?;
+        self.token(b",\"timestampType\":\"")?;
+        if self.string_rest()?.iter().any(|&b| b < 0x20) {
+            return None;
+        }
+        self.token(b",\"key\":")?;
+        let key = self.esm_base64()?;
+        self.token(b",\"value\":")?;
+        let value = self.esm_base64()?;
+        self.token(b",\"headers\":[")?;
+        if !self.take(b"]") {
+            loop {
+                self.token(b"{\"")?;
+                let name = scratch.header_name.check(self.string_rest()?).ok()?;
+                self.token(b":[")?;
+                let start = scratch.header_bytes.len();
+                if !self.take(b"]") {
+                    loop {
+                        let byte = header_byte(self.i64().ok()?).ok()?;
+                        scratch.header_bytes.push(byte);
+                        if !self.take(b",") {
+                            self.token(b"]")?;
+                            break;
+                        }
+                    }
+                }
+                scratch
+                    .headers
+                    .push((name, start..scratch.header_bytes.len()));
+                self.token(b"}")?;
+                if !self.take(b",") {
+                    self.token(b"]")?;
+                    break;
+                }
+            }
+        }
+        self.token(b"}")?;
+        Some(Fields {
+            topic: Some(topic),
+            partition,
+            offset,
+            timestamp,
+            key,
+            value,
+        })
+    }
+
+    /// A key or value in [`Self::esm_record`]: `null` or a string.
+    #[inline]
+    fn esm_base64(&mut self) -> Option<Option<&'a [u8]>> {
+        if self.take(b"null") {
+            return Some(None);
+        }
+        self.token(b"\"")?;
+        self.string_rest().map(Some)
+    }
+
+    /// [`Self::take`] for [`Self::esm_record`]: `None` if the input does not continue with
+    /// `token`.
+    #[inline]
+    fn token<const N: usize>(&mut self, token: &[u8; N]) -> Option<()> {
+        self.take(token).then_some(())
+    }
+
+    /// The rest of a string whose opening quote is consumed, through the closing quote;
+    /// `None` if it has an escape or does not end.
+    #[inline]
+    fn string_rest(&mut self) -> Option<&'a [u8]> {
+        let rest = self.bytes.get(self.pos..)?;
+        let end = string_end(rest)?;
+        let (contents, after) = rest.split_at_checked(end)?;
+        if after.first() != Some(&b'"') {
+            return None;
+        }
+        self.pos += end + 1;
+        Some(contents)
     }
 
     /// Consumes `token` if the input continues with exactly it (no whitespace skipped).

@@ -105,6 +105,56 @@ fn fast_path_reads_the_esm_layout_into_the_same_columns() {
     assert_eq!(Ok(snapshot(&event)), reference(&json));
 }
 
+/// One record's fields and headers, read by `esm_record` (`template`) or `any_record`.
+fn read_record(json: &[u8], template: bool) -> Option<String> {
+    let mut s = super::Scanner {
+        bytes: json,
+        pos: 0,
+    };
+    let mut scratch = super::Scratch::default();
+    let f = if template {
+        s.esm_record(&mut scratch)?
+    } else {
+        s.any_record(&mut scratch).ok()?
+    };
+    Some(format!(
+        "{:?} {} {} {} {:?} {:?} {:?} {:?}",
+        f.topic,
+        f.partition,
+        f.offset,
+        f.timestamp,
+        f.key,
+        f.value,
+        scratch.headers,
+        scratch.header_bytes
+    ))
+}
+
+#[test]
+fn the_esm_layout_is_read_token_by_token_and_anything_else_field_by_field() {
+    let esm = esm_record(3, "k", "v");
+    let template = read_record(esm.as_bytes(), true);
+    let general = read_record(esm.as_bytes(), false);
+    assert_eq!(template, general);
+    assert_eq!(
+        template.as_deref(),
+        Some(
+            r#"Some("t") 7 3 1795636000003 Some([97, 119, 61, 61]) Some([100, 103, 61, 61]) [("source", 0..4)] [115, 119, 97, 112]"#
+        )
+    );
+    // One space, a field out of order, two names in a header object: not the layout.
+    for other in [
+        esm.replacen(r#","offset""#, r#", "offset""#, 1),
+        esm.replacen(r#""topic":"t","#, "", 1)
+            .replacen("}]}", r#"}],"topic":"t"}"#, 1),
+        esm.replacen(r#"{"source""#, r#"{"a":[],"source""#, 1),
+    ] {
+        assert_eq!(read_record(other.as_bytes(), true), None, "{other}");
+        let json = event_with(&other);
+        assert_eq!(check(&json).unwrap(), Ok(()), "{other}");
+    }
+}
+
 #[test]
 fn fast_path_takes_fields_in_any_order_with_whitespace() {
     let json = b" {\r\n\"records\" : { \"t-3\" : [ { \"headers\" : [ { \"a\" : [ -1 , 0 , 255 ] , \"b\" : [ ] } , { } ] ,\t\"value\" : null , \"key\" : \"eA==\" , \"timestamp\" : -5 , \"offset\" : 0 , \"partition\" : 3 } ] } , \"eventSource\" : null } \n";
@@ -844,6 +894,20 @@ proptest! {
     #[test]
     fn fast_path_takes_every_esm_shaped_event(json in esm_event()) {
         prop_assert_eq!(check(&json)?, Ok(()));
+    }
+
+    #[test]
+    fn mutated_esm_events_decode_exactly_as_with_serde(
+        json in esm_event(),
+        mutations in prop::collection::vec(mutation(), 1..3),
+    ) {
+        // Deviations from the layout part-way through a record, where `esm_record` stops
+        // and `any_record` starts the record again.
+        let mut json = json;
+        for m in &mutations {
+            mutate(&mut json, m);
+        }
+        let _taken = check(&json)?;
     }
 }
 
