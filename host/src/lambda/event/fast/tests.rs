@@ -925,3 +925,26 @@ proptest! {
         prop_assert_eq!(super::string_end(&bytes), expected);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn same_bytes_is_slice_equality(
+        a in prop::collection::vec(prop_oneof![b'a'..=b'c', any::<u8>()], 0..20),
+        change in prop::option::of((any::<usize>(), any::<u8>())),
+        extend in prop::option::of(any::<u8>()),
+    ) {
+        let mut b = a.clone();
+        if let Some((at, to)) = change
+            && !b.is_empty()
+        {
+            let i = at % b.len();
+            b[i] = to;
+        }
+        if let Some(x) = extend {
+            b.push(x);
+        }
+        prop_assert_eq!(super::same_bytes(&a, &b), a == b);
+    }
+}
