@@ -346,20 +346,21 @@ impl PartitionWriter<'_> {
         let n = b.value_ends.len();
         b.offsets.truncate(n);
         b.timestamps_ms.truncate(n);
-        b.values
-            .truncate(b.value_ends.last().map_or(0, |e| *e as usize));
-        b.keys
-            .truncate(b.key_ends.last().map_or(0, |e| *e as usize));
+        b.values.truncate(last_end(&b.value_ends));
+        b.keys.truncate(last_end(&b.key_ends));
         // Headers are appended in record order, so the abandoned record's are at the end.
         let kept = b.header_records.partition_point(|&i| (i as usize) < n);
         b.header_records.truncate(kept);
         b.header_name_ends.truncate(kept);
         b.header_value_ends.truncate(kept);
-        b.header_names
-            .truncate(b.header_name_ends.last().map_or(0, |e| *e as usize));
-        b.header_values
-            .truncate(b.header_value_ends.last().map_or(0, |e| *e as usize));
+        b.header_names.truncate(last_end(&b.header_name_ends));
+        b.header_values.truncate(last_end(&b.header_value_ends));
     }
+}
+
+/// Where a concatenated column ends according to its `*-ends` column.
+fn last_end(ends: &[u32]) -> usize {
+    ends.last().map_or(0, |e| *e as usize)
 }
 
 /// A position in one of a partition batch's columns as the contract's 32-bit end offset.

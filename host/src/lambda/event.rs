@@ -266,10 +266,10 @@ struct RecordParts<'r, H> {
 }
 
 impl Decoder {
-    fn add<N: AsRef<str>>(
+    fn add<N: AsRef<str>, V: AsRef<[u8]>>(
         &mut self,
         key: &str,
-        record: RecordParts<'_, impl IntoIterator<Item = (N, Vec<u8>)>>,
+        record: RecordParts<'_, impl IntoIterator<Item = (N, V)>>,
     ) -> Result<(), String> {
         // The record's own topic wins; the map key `topic-partition` is the fallback.
         let topic = match record.topic {
@@ -296,7 +296,8 @@ impl Decoder {
             return Ok(());
         }
         for (name, value) in record.headers {
-            w.header(name.as_ref(), &value).map_err(|e| e.to_string())?;
+            w.header(name.as_ref(), value.as_ref())
+                .map_err(|e| e.to_string())?;
         }
         w.finish(record.key.is_some())
             .map_err(|e: BatchError| e.to_string())

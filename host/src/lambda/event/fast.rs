@@ -170,7 +170,7 @@ fn record<'a>(
         value: fields.value,
         headers: names.iter().map(|(name, range)| {
             let value = bytes.get(range.clone()).unwrap_or_default();
-            (*name, value.to_vec())
+            (*name, value)
         }),
     };
     let rejected = decoder.undecodable.len();
