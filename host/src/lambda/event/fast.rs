@@ -610,26 +610,28 @@ impl<'a> Scanner<'a> {
 
     /// The digits of an integer (JSON's rules: no leading zero), not followed by a fraction or
     /// an exponent.
-    #[inline]
+    #[inline(always)]
     fn digits(&mut self) -> Result<u64, Unsupported> {
-        let start = self.pos;
+        let digits = self.bytes.get(self.pos..).unwrap_or_default();
         let mut n: u64 = 0;
-        while let Some(&b) = self.bytes.get(self.pos) {
-            if !b.is_ascii_digit() {
+        let mut len = 0;
+        for &b in digits {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
                 break;
             }
             // Cannot wrap within `MAX_DIGITS` digits; longer numbers are refused below.
-            n = n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
-            self.pos += 1;
+            n = n.wrapping_mul(10).wrapping_add(u64::from(digit));
+            len += 1;
         }
-        let len = self.pos - start;
         if len > MAX_DIGITS {
             return Err(Number);
         }
-        let leading_zero = self.bytes.get(start) == Some(&b'0') && len > 1;
+        let leading_zero = digits.first() == Some(&b'0') && len > 1;
         if len == 0 || leading_zero {
             return Err(Syntax);
         }
+        self.pos += len;
         match self.bytes.get(self.pos) {
             Some(b'.' | b'e' | b'E') => Err(Number),
             _ => Ok(n),
