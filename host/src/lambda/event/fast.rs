@@ -497,7 +497,7 @@ impl<'a> Scanner<'a> {
 
     /// [`Self::take`] for [`Self::esm_record`]: `None` if the input does not continue with
     /// `token`.
-    #[inline]
+    #[inline(always)]
     fn token<const N: usize>(&mut self, token: &[u8; N]) -> Option<()> {
         self.take(token).then_some(())
     }
@@ -517,7 +517,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Consumes `token` if the input continues with exactly it (no whitespace skipped).
-    #[inline]
+    #[inline(always)]
     fn take<const N: usize>(&mut self, token: &[u8; N]) -> bool {
         let next = self
             .bytes
