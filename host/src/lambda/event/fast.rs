@@ -147,6 +147,7 @@ fn record<'a>(
 ) -> Result<(), Unsupported> {
     scratch.headers.clear();
     scratch.header_bytes.clear();
+    // Past any whitespace, so that both readers start at the record's `{`.
     s.peek();
     let start = s.pos;
     let fields = match s.esm_record(scratch) {
@@ -185,7 +186,7 @@ fn record<'a>(
     Ok(())
 }
 
-/// A record's fields but its headers (which are in [`Scratch`]).
+/// A record's fields other than its headers (which are in [`Scratch`]).
 struct Fields<'a> {
     topic: Option<&'a str>,
     partition: i64,
@@ -423,10 +424,12 @@ impl<'a> Scanner<'a> {
         })
     }
 
-    /// A record exactly as the ESM writes it: every field, in its order, no whitespace, one
-    /// name per header object. Reading it token by token against constants skips the
-    /// bookkeeping [`Self::any_record`] needs; `None` at the first difference, wherever the
-    /// scanner then is (the caller starts the record again with `any_record`).
+    /// A record exactly as the ESM writes it: every field, in its order, no whitespace around
+    /// names and punctuation, one name per header object. Reading it token by token against
+    /// constants skips the bookkeeping [`Self::any_record`] needs; `None` at the first
+    /// difference, wherever the scanner then is (the caller starts the record again with
+    /// `any_record`). Values are read and checked as `any_record` reads them, so a record both
+    /// accept comes out the same.
     fn esm_record(&mut self, scratch: &mut Scratch<'a>) -> Option<Fields<'a>> {
         self.token(b"{\"topic\":\"")?;
         let topic = scratch.topic.check(self.string_rest::<false>()?).ok()?;
