@@ -147,6 +147,7 @@ fn record<'a>(
 ) -> Result<(), Unsupported> {
     scratch.headers.clear();
     scratch.header_bytes.clear();
+    // Past any whitespace, so that both readers start at the record's `{`.
     s.peek();
     let start = s.pos;
     let fields = match s.esm_record(scratch) {
@@ -185,7 +186,7 @@ fn record<'a>(
     Ok(())
 }
 
-/// A record's fields but its headers (which are in [`Scratch`]).
+/// A record's fields other than its headers (which are in [`Scratch`]).
 struct Fields<'a> {
     topic: Option<&'a str>,
     partition: i64,
@@ -241,11 +242,15 @@ const MAX_DIGITS: usize = 19;
 
 /// Where the first `"` or `\` is: the end of a string's contents, unless it has escapes.
 ///
-/// Most strings are short (field names, topics, keys): eight bytes at a time, the first
-/// [`SHORT_WORDS`] words find their end before memchr's setup would pay off. Longer ones
-/// (base64 values) take memchr.
+/// `LONG` says the string is expected to be long (a base64 value): memchr from the start.
+/// Other strings are mostly short (field names, topics, keys): eight bytes at a time, the
+/// first [`SHORT_WORDS`] words find their end before memchr's setup would pay off, and memchr
+/// takes the rest of longer ones. (Measured: each way is faster for its own strings.)
 #[inline]
-fn string_end(bytes: &[u8]) -> Option<usize> {
+fn string_end<const LONG: bool>(bytes: &[u8]) -> Option<usize> {
+    if LONG {
+        return memchr2(b'"', b'\\', bytes);
+    }
     let (words, tail) = bytes.as_chunks::<8>();
     for (i, word) in words.iter().take(SHORT_WORDS).enumerate() {
         let found = quote_or_backslash(u64::from_le_bytes(*word));
@@ -354,7 +359,7 @@ impl<'a> Scanner<'a> {
     /// An object member's key and the colon after it, as raw string contents.
     #[inline]
     fn key(&mut self) -> Result<&'a [u8], Unsupported> {
-        let key = self.raw_string()?;
+        let key = self.raw_string::<false>()?;
         self.eat(b':')?;
         Ok(key)
     }
@@ -373,7 +378,7 @@ impl<'a> Scanner<'a> {
         while more {
             match self.key()? {
                 b"topic" => {
-                    let t = self.nullable(Scanner::raw_string)?;
+                    let t = self.nullable(Scanner::raw_string::<false>)?;
                     let t = t.map(|t| scratch.topic.check(t)).transpose()?;
                     set_once(&mut topic, t)?;
                 }
@@ -382,11 +387,11 @@ impl<'a> Scanner<'a> {
                 b"timestamp" => set_once(&mut timestamp, self.i64()?)?,
                 // Base64 text is checked by decoding it (see `record`).
                 b"key" => {
-                    let k = self.nullable(Scanner::raw_string)?;
+                    let k = self.nullable(Scanner::raw_string::<false>)?;
                     set_once(&mut key, k)?;
                 }
                 b"value" => {
-                    let v = self.nullable(Scanner::raw_string)?;
+                    let v = self.nullable(Scanner::raw_string::<true>)?;
                     set_once(&mut value, v)?;
                 }
                 b"headers" => {
@@ -419,13 +424,15 @@ impl<'a> Scanner<'a> {
         })
     }
 
-    /// A record exactly as the ESM writes it: every field, in its order, no whitespace, one
-    /// name per header object. Reading it token by token against constants skips the
-    /// bookkeeping [`Self::any_record`] needs; `None` at the first difference, wherever the
-    /// scanner then is (the caller starts the record again with `any_record`).
+    /// A record exactly as the ESM writes it: every field, in its order, no whitespace around
+    /// names and punctuation, one name per header object. Reading it token by token against
+    /// constants skips the bookkeeping [`Self::any_record`] needs; `None` at the first
+    /// difference, wherever the scanner then is (the caller starts the record again with
+    /// `any_record`). Values are read and checked as `any_record` reads them, so a record both
+    /// accept comes out the same.
     fn esm_record(&mut self, scratch: &mut Scratch<'a>) -> Option<Fields<'a>> {
         self.token(b"{\"topic\":\"")?;
-        let topic = scratch.topic.check(self.string_rest()?).ok()?;
+        let topic = scratch.topic.check(self.string_rest::<false>()?).ok()?;
         self.token(b",\"partition\":")?;
         let partition = self.i64().ok()?;
         self.token(b",\"offset\":")?;
@@ -433,18 +440,21 @@ impl<'a> Scanner<'a> {
         self.token(b",\"timestamp\":")?;
         let timestamp = self.i64().ok()?;
         self.token(b",\"timestampType\":\"")?;
-        if self.string_rest()?.iter().any(|&b| b < 0x20) {
+        if self.string_rest::<false>()?.iter().any(|&b| b < 0x20) {
             return None;
         }
         self.token(b",\"key\":")?;
-        let key = self.esm_base64()?;
+        let key = self.esm_base64::<false>()?;
         self.token(b",\"value\":")?;
-        let value = self.esm_base64()?;
+        let value = self.esm_base64::<true>()?;
         self.token(b",\"headers\":[")?;
         if !self.take(b"]") {
             loop {
                 self.token(b"{\"")?;
-                let name = scratch.header_name.check(self.string_rest()?).ok()?;
+                let name = scratch
+                    .header_name
+                    .check(self.string_rest::<false>()?)
+                    .ok()?;
                 self.token(b":[")?;
                 let start = scratch.header_bytes.len();
                 if !self.take(b"]") {
@@ -480,27 +490,27 @@ impl<'a> Scanner<'a> {
 
     /// A key or value in [`Self::esm_record`]: `null` or a string.
     #[inline]
-    fn esm_base64(&mut self) -> Option<Option<&'a [u8]>> {
+    fn esm_base64<const LONG: bool>(&mut self) -> Option<Option<&'a [u8]>> {
         if self.take(b"null") {
             return Some(None);
         }
         self.token(b"\"")?;
-        self.string_rest().map(Some)
+        self.string_rest::<LONG>().map(Some)
     }
 
     /// [`Self::take`] for [`Self::esm_record`]: `None` if the input does not continue with
     /// `token`.
-    #[inline]
+    #[inline(always)]
     fn token<const N: usize>(&mut self, token: &[u8; N]) -> Option<()> {
         self.take(token).then_some(())
     }
 
     /// The rest of a string whose opening quote is consumed, through the closing quote;
-    /// `None` if it has an escape or does not end.
+    /// `None` if it has an escape or does not end. `LONG`: see [`string_end`].
     #[inline]
-    fn string_rest(&mut self) -> Option<&'a [u8]> {
+    fn string_rest<const LONG: bool>(&mut self) -> Option<&'a [u8]> {
         let rest = self.bytes.get(self.pos..)?;
-        let end = string_end(rest)?;
+        let end = string_end::<LONG>(rest)?;
         let (contents, after) = rest.split_at_checked(end)?;
         if after.first() != Some(&b'"') {
             return None;
@@ -510,7 +520,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Consumes `token` if the input continues with exactly it (no whitespace skipped).
-    #[inline]
+    #[inline(always)]
     fn take<const N: usize>(&mut self, token: &[u8; N]) -> bool {
         let next = self
             .bytes
@@ -525,12 +535,12 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string's raw contents, without its quotes. Escapes give up; control characters and
-    /// UTF-8 are the caller's to check (see [`checked_str`]).
+    /// UTF-8 are the caller's to check (see [`checked_str`]). `LONG`: see [`string_end`].
     #[inline]
-    fn raw_string(&mut self) -> Result<&'a [u8], Unsupported> {
+    fn raw_string<const LONG: bool>(&mut self) -> Result<&'a [u8], Unsupported> {
         self.eat(b'"')?;
         let rest = self.bytes.get(self.pos..).unwrap_or_default();
-        let end = string_end(rest).ok_or(Syntax)?;
+        let end = string_end::<LONG>(rest).ok_or(Syntax)?;
         let (contents, after) = rest.split_at_checked(end).ok_or(Syntax)?;
         match after.first() {
             Some(b'"') => {
@@ -544,7 +554,7 @@ impl<'a> Scanner<'a> {
     /// A string serde reads as `str`.
     #[inline]
     fn str(&mut self) -> Result<&'a str, Unsupported> {
-        checked_str(self.raw_string()?)
+        checked_str(self.raw_string::<false>()?)
     }
 
     /// Consumes `null` if it is next (after whitespace).
@@ -603,26 +613,28 @@ impl<'a> Scanner<'a> {
 
     /// The digits of an integer (JSON's rules: no leading zero), not followed by a fraction or
     /// an exponent.
-    #[inline]
+    #[inline(always)]
     fn digits(&mut self) -> Result<u64, Unsupported> {
-        let start = self.pos;
+        let digits = self.bytes.get(self.pos..).unwrap_or_default();
         let mut n: u64 = 0;
-        while let Some(&b) = self.bytes.get(self.pos) {
-            if !b.is_ascii_digit() {
+        let mut len = 0;
+        for &b in digits {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
                 break;
             }
             // Cannot wrap within `MAX_DIGITS` digits; longer numbers are refused below.
-            n = n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
-            self.pos += 1;
+            n = n.wrapping_mul(10).wrapping_add(u64::from(digit));
+            len += 1;
         }
-        let len = self.pos - start;
         if len > MAX_DIGITS {
             return Err(Number);
         }
-        let leading_zero = self.bytes.get(start) == Some(&b'0') && len > 1;
+        let leading_zero = digits.first() == Some(&b'0') && len > 1;
         if len == 0 || leading_zero {
             return Err(Syntax);
         }
+        self.pos += len;
         match self.bytes.get(self.pos) {
             Some(b'.' | b'e' | b'E') => Err(Number),
             _ => Ok(n),
@@ -657,7 +669,7 @@ impl<'a> Scanner<'a> {
             return self.skip_value();
         }
         // serde skips strings without checking their UTF-8.
-        if self.raw_string()?.iter().any(|&b| b < 0x20) {
+        if self.raw_string::<false>()?.iter().any(|&b| b < 0x20) {
             return Err(InvalidString);
         }
         Ok(())
@@ -675,7 +687,7 @@ impl<'a> Scanner<'a> {
                 b'[' => Some(true),
                 b'"' => {
                     // serde skips strings without checking their UTF-8.
-                    let raw = self.raw_string()?;
+                    let raw = self.raw_string::<false>()?;
                     if raw.iter().any(|&b| b < 0x20) {
                         return Err(InvalidString);
                     }

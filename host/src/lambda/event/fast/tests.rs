@@ -916,7 +916,8 @@ proptest! {
         ),
     ) {
         let expected = bytes.iter().position(|&b| b == b'"' || b == b'\\');
-        prop_assert_eq!(super::string_end(&bytes), expected);
+        prop_assert_eq!(super::string_end::<false>(&bytes), expected);
+        prop_assert_eq!(super::string_end::<true>(&bytes), expected);
     }
 }
 
