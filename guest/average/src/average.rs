@@ -1,10 +1,9 @@
 //! Per-device average temperature over one batch, with the reference Lambda's exact semantics.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use swapstream_guest::{Error, ItemBuilder, Output, PartitionBatch, records};
-use swapstream_telemetry::{PySum, parse};
+use swapstream_telemetry::{PySum, Window, parse};
 
 /// The module's name, reported by `info()`.
 pub const NAME: &str = "average";
@@ -13,8 +12,7 @@ pub const NAME: &str = "average";
 struct Device<'a> {
     sum: PySum,
     count: u64,
-    first: Cow<'a, str>,
-    last: Cow<'a, str>,
+    window: Window<'a>,
 }
 
 /// This module takes no configuration: any key is a mistake worth reporting.
@@ -45,11 +43,7 @@ pub fn aggregate(batch: &[PartitionBatch]) -> Output {
                 Some(d) => {
                     d.sum.add(reading.temperature);
                     d.count += 1;
-                    if reading.timestamp < d.first {
-                        d.first = reading.timestamp;
-                    } else if reading.timestamp > d.last {
-                        d.last = reading.timestamp;
-                    }
+                    d.window.add(reading.timestamp);
                 }
                 None => {
                     let mut sum = PySum::default();
@@ -59,8 +53,7 @@ pub fn aggregate(batch: &[PartitionBatch]) -> Output {
                         Device {
                             sum,
                             count: 1,
-                            first: reading.timestamp.clone(),
-                            last: reading.timestamp,
+                            window: Window::new(reading.timestamp),
                         },
                     );
                 }
@@ -72,8 +65,8 @@ pub fn aggregate(batch: &[PartitionBatch]) -> Output {
         .map(|(device_id, d)| {
             ItemBuilder::new()
                 .number("device_id", device_id)
-                .string("window_start", d.first)
-                .string("window_stop", d.last)
+                .string("window_start", d.window.first)
+                .string("window_stop", d.window.last)
                 .number("avg_temp", d.sum.rounded_mean(d.count))
                 .number("reading_count", d.count)
                 .build()

@@ -1,10 +1,9 @@
 //! Per-device temperature statistics over one batch.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use swapstream_guest::{Error, ItemBuilder, Output, PartitionBatch, records, value};
-use swapstream_telemetry::{Number, PySum, parse};
+use swapstream_telemetry::{Number, PySum, Window, parse};
 
 /// The module's name, reported by `info()`.
 pub const NAME: &str = "stats";
@@ -13,8 +12,7 @@ pub const NAME: &str = "stats";
 struct Device<'a> {
     sum: PySum,
     count: u64,
-    first: Cow<'a, str>,
-    last: Cow<'a, str>,
+    window: Window<'a>,
     min: Number,
     max: Number,
     /// Welford's running mean and sum of squared deviations: stable in one pass.
@@ -66,19 +64,14 @@ pub fn aggregate(batch: &[PartitionBatch]) -> Output {
             let device = devices.entry(reading.device_id).or_insert_with(|| Device {
                 sum: PySum::default(),
                 count: 0,
-                first: reading.timestamp.clone(),
-                last: reading.timestamp.clone(),
+                window: Window::new(reading.timestamp.clone()),
                 min: reading.temperature,
                 max: reading.temperature,
                 mean: 0.0,
                 m2: 0.0,
             });
             device.add_temperature(reading.temperature);
-            if reading.timestamp < device.first {
-                device.first = reading.timestamp;
-            } else if reading.timestamp > device.last {
-                device.last = reading.timestamp;
-            }
+            device.window.add(reading.timestamp);
         }
     }
     let items = devices
@@ -87,8 +80,8 @@ pub fn aggregate(batch: &[PartitionBatch]) -> Output {
             let mean = d.sum.mean(d.count);
             ItemBuilder::new()
                 .number("device_id", device_id)
-                .string("window_start", d.first)
-                .string("window_stop", d.last)
+                .string("window_start", d.window.first)
+                .string("window_stop", d.window.last)
                 .number("avg_temp", d.sum.rounded_mean(d.count))
                 .number("reading_count", d.count)
                 .attr("min_temp", number(d.min))

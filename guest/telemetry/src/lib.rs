@@ -4,13 +4,15 @@
 //! `{"device_id": 1, "timestamp": "2026-11-25T12:00:00.123456", "temperature": 31}`.
 //! [`parse`] turns a record value into a [`Reading`] or says, in one line, why it cannot;
 //! [`PySum`] adds temperatures exactly as the reference Lambda's Python `sum()` does, so averages
-//! round the same way.
+//! round the same way; [`Window`] keeps a batch's first and last timestamp.
 
 mod fast;
 mod number;
 mod reading;
 mod timestamp;
+mod window;
 
 pub use number::{Number, PySum};
 pub use reading::{Reading, parse};
 pub use timestamp::is_iso8601_datetime;
+pub use window::Window;

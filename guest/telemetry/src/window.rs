@@ -1,0 +1,99 @@
+//! The window of a batch's readings: their smallest and largest timestamp strings.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+/// The first and last timestamp seen, compared as strings, exactly as the reference's
+/// `min(timestamps)` / `max(timestamps)` do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window<'a> {
+    /// The smallest timestamp.
+    pub first: Cow<'a, str>,
+    /// The largest timestamp.
+    pub last: Cow<'a, str>,
+}
+
+impl<'a> Window<'a> {
+    /// A window of one reading.
+    pub fn new(timestamp: Cow<'a, str>) -> Self {
+        Self {
+            first: timestamp.clone(),
+            last: timestamp,
+        }
+    }
+
+    /// Widens the window to include `timestamp`.
+    #[inline]
+    pub fn add(&mut self, timestamp: Cow<'a, str>) {
+        // Readings mostly arrive in time order: one comparison for those.
+        if compare(&timestamp, &self.last) == Ordering::Greater {
+            self.last = timestamp;
+        } else if compare(&timestamp, &self.first) == Ordering::Less {
+            self.first = timestamp;
+        }
+    }
+}
+
+/// `a.cmp(b)` for strings, eight bytes at a time. A `str` comparison is a `memcmp` call, which
+/// in wasm is wasi-libc's byte loop; timestamps of one batch share a long prefix, so it was a
+/// visible cost per reading.
+#[inline(always)]
+fn compare(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (a_words, _) = a.as_chunks::<8>();
+    let (b_words, _) = b.as_chunks::<8>();
+    for (x, y) in a_words.iter().zip(b_words) {
+        let (x, y) = (u64::from_le_bytes(*x), u64::from_le_bytes(*y));
+        if x != y {
+            // The first differing byte decides, as in byte-wise order. (No byte swap to
+            // compare the words whole: wasm has none, and it costs more than this.)
+            let shift = (x ^ y).trailing_zeros() / 8 * 8;
+            return (x >> shift & 0xff).cmp(&(y >> shift & 0xff));
+        }
+    }
+    let done = a_words.len().min(b_words.len()) * 8;
+    let (a_rest, b_rest) = (
+        a.get(done..).unwrap_or_default(),
+        b.get(done..).unwrap_or_default(),
+    );
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a_rest.len().cmp(&b_rest.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn keeps_the_smallest_and_largest_timestamp_strings() {
+        let mut w = Window::new("2026-11-25T12:00:01".into());
+        for t in [
+            "2026-11-25T12:00:00.5",
+            "2026-11-25T12:00:02",
+            "2026-11-25T12:00:01.9",
+        ] {
+            w.add(t.into());
+        }
+        assert_eq!(w.first, "2026-11-25T12:00:00.5");
+        assert_eq!(w.last, "2026-11-25T12:00:02");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn compares_as_str_does(
+            prefix in "[0-9T:.-]{0,20}",
+            a in "[0-9T:.-]{0,12}",
+            b in "[0-9T:.-]{0,12}",
+        ) {
+            let (a, b) = (format!("{prefix}{a}"), format!("{prefix}{b}"));
+            prop_assert_eq!(compare(&a, &b), a.cmp(&b));
+        }
+    }
+}
