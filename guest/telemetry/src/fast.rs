@@ -8,6 +8,11 @@
 //! stays the single source of truth for errors and unusual input. It therefore never needs to
 //! produce an error message, and every `Some` it returns is exactly what serde would give
 //! (checked by a property test against the serde path).
+//!
+//! It is written for wasm as much as for native code: byte-at-a-time loops and `memcmp` calls
+//! (which wasm32 gets from wasi-libc as a plain byte loop) cost several times more under
+//! wasmtime than natively, so strings are scanned and field names compared eight bytes at a
+//! time, and numbers are accumulated while they are scanned.
 
 use std::borrow::Cow;
 
@@ -16,10 +21,6 @@ use crate::reading::Reading;
 
 /// Reads `value` if it is a reading in the common flat shape; `None` means "ask serde".
 pub(crate) fn parse(value: &[u8]) -> Option<Reading<'_>> {
-    // ASCII only: then UTF-8 validity is implied and strings can be borrowed as they are.
-    if !value.is_ascii() {
-        return None;
-    }
     let mut s = Scanner { b: value, at: 0 };
     let mut device_id = None;
     let mut timestamp = None;
@@ -27,19 +28,20 @@ pub(crate) fn parse(value: &[u8]) -> Option<Reading<'_>> {
     s.skip_ws();
     s.eat(b'{')?;
     s.skip_ws();
-    if s.peek()? != b'}' {
+    if !s.take(b"}") {
         loop {
-            let key = s.string()?;
+            s.eat(b'"')?;
+            let field = s.field()?;
             s.skip_ws();
             s.eat(b':')?;
             s.skip_ws();
-            match key {
-                b"device_id" if device_id.is_none() => device_id = Some(s.integer()?),
-                b"timestamp" if timestamp.is_none() => timestamp = Some(s.string()?),
-                b"temperature" if temperature.is_none() => temperature = Some(s.number()?),
+            match field {
+                Field::DeviceId if device_id.is_none() => device_id = Some(s.integer()?),
+                Field::Timestamp if timestamp.is_none() => timestamp = Some(s.string()?),
+                Field::Temperature if temperature.is_none() => temperature = Some(s.number()?),
                 // A repeated field is an error in serde; let it say so.
-                b"device_id" | b"timestamp" | b"temperature" => return None,
-                _ => s.skip_scalar()?,
+                Field::DeviceId | Field::Timestamp | Field::Temperature => return None,
+                Field::Other => s.skip_scalar()?,
             }
             s.skip_ws();
             match s.next()? {
@@ -48,15 +50,16 @@ pub(crate) fn parse(value: &[u8]) -> Option<Reading<'_>> {
                 _ => return None,
             }
         }
-    } else {
-        s.at += 1;
     }
     s.skip_ws();
     if s.at != value.len() {
         return None;
     }
-    // The bytes are ASCII, so they are a `str`; `from_utf8` cannot fail here.
-    let timestamp = std::str::from_utf8(timestamp?).ok()?;
+    // SAFETY: `plain_len` ends a string before any byte above 0x7f, so the timestamp is ASCII
+    // and therefore UTF-8. (Checking it again with `from_utf8` was 3% of a batch in wasm.)
+    // Bytes outside strings need no check: the grammar above accepts only ASCII there.
+    #[allow(unsafe_code)]
+    let timestamp = unsafe { std::str::from_utf8_unchecked(timestamp?) };
     if !crate::timestamp::is_iso8601_datetime(timestamp) {
         return None;
     }
@@ -66,6 +69,40 @@ pub(crate) fn parse(value: &[u8]) -> Option<Reading<'_>> {
         temperature: temperature?,
     })
 }
+
+/// The field a member's name stands for.
+enum Field {
+    DeviceId,
+    Timestamp,
+    Temperature,
+    Other,
+}
+
+/// A JSON number as scanned: its text, and its parts when they are small enough to use
+/// directly.
+struct NumberToken<'a> {
+    text: &'a [u8],
+    negative: bool,
+    /// All the digits, integer and fraction, as one integer (meaningless past [`MAX_DIGITS`]).
+    digits: u64,
+    /// How many digits `digits` holds (a lone leading `0` is not counted).
+    count: usize,
+    /// How many of them are the fraction's.
+    fraction_digits: usize,
+    /// Whether it has an exponent.
+    exponent: bool,
+}
+
+/// Digits that always fit a `u64` (10^19 - 1 < 2^64).
+const MAX_DIGITS: usize = 19;
+
+/// Significant digits whose integer is exact in an `f64` (10^15 < 2^53).
+const MAX_EXACT_DIGITS: usize = 15;
+
+/// Powers of ten that are exact in an `f64`.
+const EXACT_POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
 
 struct Scanner<'a> {
     b: &'a [u8],
@@ -87,109 +124,234 @@ impl<'a> Scanner<'a> {
         (self.next()? == expected).then_some(())
     }
 
+    /// Consumes `token` if the input continues with it.
+    #[inline(always)]
+    fn take<const N: usize>(&mut self, token: &[u8; N]) -> bool {
+        let found = self
+            .b
+            .get(self.at..)
+            .and_then(|rest| rest.first_chunk::<N>())
+            .is_some_and(|next| same(next, token));
+        if found {
+            self.at += N;
+        }
+        found
+    }
+
     /// JSON whitespace: space, tab, line feed, carriage return.
+    #[inline(always)]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.at += 1;
         }
     }
 
-    /// A string without escapes or control characters; returns its contents.
-    fn string(&mut self) -> Option<&'a [u8]> {
-        self.eat(b'"')?;
-        let start = self.at;
-        let rest = self.b.get(start..)?;
-        let len = rest
-            .iter()
-            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-        if rest.get(len) != Some(&b'"') {
-            return None;
+    /// A member name whose opening quote is consumed, through its closing quote. The three
+    /// reading fields are recognised by comparing whole words; any other name must be a plain
+    /// string (an escaped name might spell a reading field, which serde must then decide).
+    fn field(&mut self) -> Option<Field> {
+        if self.take(b"device_id\"") {
+            Some(Field::DeviceId)
+        } else if self.take(b"timestamp\"") {
+            Some(Field::Timestamp)
+        } else if self.take(b"temperature\"") {
+            Some(Field::Temperature)
+        } else {
+            self.string_rest().map(|_| Field::Other)
         }
-        self.at = start + len + 1;
-        self.b.get(start..start + len)
     }
 
-    /// The extent of a JSON number at the cursor, checked against the JSON grammar
-    /// (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`), and whether it is an integer.
-    fn number_token(&mut self) -> Option<(&'a [u8], bool)> {
-        let start = self.at;
-        if self.peek() == Some(b'-') {
-            self.at += 1;
+    /// A plain string (see [`plain_len`]); returns its contents.
+    fn string(&mut self) -> Option<&'a [u8]> {
+        self.eat(b'"')?;
+        self.string_rest()
+    }
+
+    /// The rest of a plain string whose opening quote is consumed, through the closing quote.
+    fn string_rest(&mut self) -> Option<&'a [u8]> {
+        let rest = self.b.get(self.at..)?;
+        let len = plain_len(rest);
+        let (contents, after) = rest.split_at_checked(len)?;
+        if after.first() != Some(&b'"') {
+            return None;
         }
-        match self.next()? {
-            b'0' => {}
-            b'1'..=b'9' => self.digits(),
+        self.at += len + 1;
+        Some(contents)
+    }
+
+    /// A JSON number at the cursor, checked against the JSON grammar
+    /// (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`).
+    fn number_token(&mut self) -> Option<NumberToken<'a>> {
+        let start = self.at;
+        let negative = self.take(b"-");
+        let mut n = 0;
+        let mut count = 0;
+        match self.peek()? {
+            b'0' => self.at += 1,
+            b'1'..=b'9' => self.digits(&mut n, &mut count),
             _ => return None,
         }
-        let mut integer = true;
-        if self.peek() == Some(b'.') {
-            self.at += 1;
-            self.one_or_more_digits()?;
-            integer = false;
+        let mut fraction_digits = 0;
+        if self.take(b".") {
+            let before = count;
+            self.digits(&mut n, &mut count);
+            fraction_digits = count - before;
+            if fraction_digits == 0 {
+                return None;
+            }
         }
+        let mut exponent = false;
         if let Some(b'e' | b'E') = self.peek() {
             self.at += 1;
             if let Some(b'+' | b'-') = self.peek() {
                 self.at += 1;
             }
-            self.one_or_more_digits()?;
-            integer = false;
+            let (mut ignored, mut exponent_digits) = (0, 0);
+            self.digits(&mut ignored, &mut exponent_digits);
+            if exponent_digits == 0 {
+                return None;
+            }
+            exponent = true;
         }
-        Some((self.b.get(start..self.at)?, integer))
+        Some(NumberToken {
+            text: self.b.get(start..self.at)?,
+            negative,
+            digits: n,
+            count,
+            fraction_digits,
+            exponent,
+        })
     }
 
-    fn digits(&mut self) {
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.at += 1;
+    /// Digits at the cursor, accumulated into `n` (wrapping past [`MAX_DIGITS`], when `count`
+    /// says `n` is not to be used) and counted into `count`.
+    #[inline(always)]
+    fn digits(&mut self, n: &mut u64, count: &mut usize) {
+        // The first three unrolled (most numbers are that short): under wasmtime every loop
+        // iteration also checks the epoch deadline.
+        for _ in 0..3 {
+            if !self.digit(n, count) {
+                return;
+            }
         }
+        while self.digit(n, count) {}
     }
 
-    fn one_or_more_digits(&mut self) -> Option<()> {
-        let start = self.at;
-        self.digits();
-        (self.at > start).then_some(())
+    /// One digit at the cursor, if there is one, into `n` and `count`.
+    #[inline(always)]
+    fn digit(&mut self, n: &mut u64, count: &mut usize) -> bool {
+        match self.peek().map(|c| c.wrapping_sub(b'0')) {
+            Some(digit @ 0..=9) => {
+                *n = n.wrapping_mul(10).wrapping_add(u64::from(digit));
+                *count += 1;
+                self.at += 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// An integer that fits an `i64` (anything else is serde's to judge).
     fn integer(&mut self) -> Option<i64> {
-        let (token, integer) = self.number_token()?;
-        plain_integer(token, integer)?.parse().ok()
+        plain_integer(&self.number_token()?)
     }
 
-    /// A temperature: an `i64` integer, or a finite float parsed exactly as serde_json parses
-    /// it (its float parser is not `str::parse`, and the last bit must agree).
+    /// A temperature: an `i64` integer, or a finite float exactly as serde_json parses it.
     fn number(&mut self) -> Option<Number> {
-        let (token, integer) = self.number_token()?;
-        if integer {
-            return plain_integer(token, integer)?.parse().ok().map(Number::Int);
+        let token = self.number_token()?;
+        if token.fraction_digits == 0 && !token.exponent {
+            return plain_integer(&token).map(Number::Int);
         }
-        let x: f64 = serde_json::from_slice(token).ok()?;
+        // A decimal of at most 15 significant digits is an exact `f64` divided by an exact
+        // power of ten: one correctly rounded division, which is what serde_json computes
+        // for it too. Anything else takes serde_json's own parser, whose last bit must agree.
+        if token.count <= MAX_EXACT_DIGITS
+            && !token.exponent
+            && let Some(power) = EXACT_POWERS_OF_TEN.get(token.fraction_digits)
+        {
+            let x = token.digits as f64 / power;
+            return Some(Number::Float(if token.negative { -x } else { x }));
+        }
+        let x: f64 = serde_json::from_slice(token.text).ok()?;
         x.is_finite().then_some(Number::Float(x))
     }
 
     /// Skips a string, number, `true`, `false` or `null`; objects and arrays go to serde.
     fn skip_scalar(&mut self) -> Option<()> {
-        match self.peek()? {
-            b'"' => self.string().map(drop),
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
-            _ => self.number_token().map(drop),
-        }
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        let end = self.at + word.len();
-        (self.b.get(self.at..end)? == word).then(|| self.at = end)
+        let known = match self.peek()? {
+            b'"' => return self.string().map(drop),
+            b't' => self.take(b"true"),
+            b'f' => self.take(b"false"),
+            b'n' => self.take(b"null"),
+            _ => return self.number_token().map(drop),
+        };
+        known.then_some(())
     }
 }
 
-/// An integer token as text, unless it is `-0`, which serde_json reads as the float `-0.0`.
-fn plain_integer(token: &[u8], integer: bool) -> Option<&str> {
-    if !integer || token == b"-0" {
+/// An integer token's value, unless it is not a plain `i64`: a fraction or an exponent, more
+/// digits than fit, out of range, or `-0`, which serde_json reads as the float `-0.0`.
+fn plain_integer(token: &NumberToken<'_>) -> Option<i64> {
+    if token.fraction_digits != 0 || token.exponent {
         return None;
     }
-    std::str::from_utf8(token).ok()
+    if token.count > MAX_DIGITS {
+        return None;
+    }
+    let n = token.digits;
+    if !token.negative {
+        return i64::try_from(n).ok();
+    }
+    match n {
+        0 => None,
+        n if n <= i64::MIN.unsigned_abs() => Some(0_i64.wrapping_sub_unsigned(n)),
+        _ => None,
+    }
+}
+
+/// Whether two byte arrays are equal, a word at a time for names of 8 to 16 bytes (two
+/// overlapping loads each): a slice comparison is a `memcmp` call in wasm.
+#[inline(always)]
+fn same<const N: usize>(a: &[u8; N], b: &[u8; N]) -> bool {
+    let word = |w: Option<&[u8; 8]>| w.map(|w| u64::from_le_bytes(*w));
+    if (8..=16).contains(&N) {
+        word(a.first_chunk()) == word(b.first_chunk())
+            && word(a.last_chunk()) == word(b.last_chunk())
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
+/// How many bytes at the start of `bytes` can be part of a plain string: up to the first `"`,
+/// `\`, control character or non-ASCII byte (or the end). Eight bytes at a time.
+fn plain_len(bytes: &[u8]) -> usize {
+    let (words, tail) = bytes.as_chunks::<8>();
+    for (i, word) in words.iter().enumerate() {
+        let special = string_specials(u64::from_le_bytes(*word));
+        if special != 0 {
+            return i * 8 + (special.trailing_zeros() / 8) as usize;
+        }
+    }
+    let done = words.len() * 8;
+    done + tail
+        .iter()
+        .position(|&c| matches!(c, b'"' | b'\\') || !(0x20..0x80).contains(&c))
+        .unwrap_or(tail.len())
+}
+
+/// The high bit of each byte of `word` (byte `i` is bits `8 * i ..`, little-endian) that is
+/// `"`, `\`, below 0x20 or above 0x7f: the bytes a plain string cannot hold. Exact up to the
+/// first such byte (the zero-byte trick may also flag bytes after it, which [`plain_len`]
+/// never looks at).
+#[inline(always)]
+fn string_specials(word: u64) -> u64 {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    let quote = zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word;
+    (quote | backslash | control | word) & HIGH
 }
 
 #[cfg(test)]

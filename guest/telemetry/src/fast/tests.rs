@@ -68,6 +68,9 @@ fn number() -> impl Strategy<Value = String> {
         any::<f64>().prop_map(|x| format!("{x:?}")),
         any::<f64>().prop_map(|x| format!("{x:e}")),
         (-1000i32..1000, 0u32..1000, -400i32..400).prop_map(|(i, f, e)| format!("{i}.{f}E{e}")),
+        // Short decimals, which the fast path divides itself.
+        (any::<i64>(), 0u32..19).prop_map(|(n, at)| decimal(n, at)),
+        (-100_000i64..100_000, 0u32..7).prop_map(|(n, at)| decimal(n, at)),
         Just("-0".to_owned()),
         Just("-0.0".to_owned()),
         Just("01".to_owned()),
@@ -77,6 +80,19 @@ fn number() -> impl Strategy<Value = String> {
         Just("9223372036854775808".to_owned()),
         Just("-9223372036854775809".to_owned()),
     ]
+}
+
+/// `n` with a decimal point `at` digits from the right (`-12.34` for -1234 and 2).
+fn decimal(n: i64, at: u32) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let digits = format!("{digits:0>width$}", width = at as usize + 1);
+    let (int, fraction) = digits.split_at(digits.len() - at as usize);
+    let sign = if n < 0 { "-" } else { "" };
+    if fraction.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{fraction}")
+    }
 }
 
 fn timestamp() -> impl Strategy<Value = String> {
@@ -114,6 +130,12 @@ fn object() -> impl Strategy<Value = String> {
         3 => timestamp().prop_map(|v| ("timestamp".to_owned(), v)),
         3 => number().prop_map(|v| ("temperature".to_owned(), v)),
         2 => ("[a-z_]{1,6}", other_value()),
+        // Names the fast path compares word-wise against the reading fields.
+        1 => (
+            prop::sample::select(&["device_i", "device_idx", "devicE_id", "timestamps", "temperatur", "temperaturf", "temperature_"][..])
+                .prop_map(str::to_owned),
+            other_value(),
+        ),
     ];
     (
         prop::collection::vec((field, whitespace(), whitespace()), 0..6),
@@ -140,8 +162,50 @@ fn reference_reading() -> impl Strategy<Value = String> {
     )
 }
 
+#[test]
+fn plain_strings_end_at_the_first_quote_backslash_control_or_non_ascii_byte() {
+    assert_eq!(super::plain_len(b""), 0);
+    assert_eq!(super::plain_len(b"2026-11-25T12:00:00.123456\", x"), 26);
+    assert_eq!(super::plain_len(b"abcdefgh\\ijk"), 8);
+    assert_eq!(super::plain_len(b"abc\x7fdef\x1f"), 7);
+    assert_eq!(super::plain_len("abcdefghijé".as_bytes()), 10);
+    assert_eq!(super::plain_len(b"no end at all"), 13);
+}
+
+#[test]
+fn short_decimals_are_the_floats_serde_reads() {
+    for (text, expected) in [
+        ("0.1", 0.1),
+        ("-2.5", -2.5),
+        ("31.000", 31.0),
+        ("0.000123", 0.000123),
+    ] {
+        let value = format!(
+            "{{\"device_id\":1,\"timestamp\":\"2026-11-25T12:00:00\",\"temperature\":{text}}}"
+        );
+        assert_eq!(
+            fast(value.as_bytes()).unwrap().temperature,
+            Number::Float(expected)
+        );
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    #[test]
+    fn plain_len_is_the_position_of_the_first_special_byte(
+        bytes in prop::collection::vec(
+            prop_oneof![8 => 0x20u8..0x7f, 1 => Just(b'"'), 1 => Just(b'\\'), 1 => any::<u8>()],
+            0..40,
+        ),
+    ) {
+        let expected = bytes
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c))
+            .unwrap_or(bytes.len());
+        prop_assert_eq!(super::plain_len(&bytes), expected);
+    }
 
     #[test]
     fn fast_path_agrees_with_serde_on_generated_objects(value in object()) {
