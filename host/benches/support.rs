@@ -13,12 +13,19 @@ use swapstream::sink::dynamodb::request::{KeySchema, to_attribute_map, write_req
 /// Lambda's payload limit, the largest event an invocation gets.
 pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 
-/// The embedded `average` module, compiled (no cache).
+/// The embedded `average` module, compiled (no cache); or the `.wasm` file that
+/// `SWAPSTREAM_BENCH_MODULE` names, to compare builds of a module without rebuilding the host.
 pub fn average() -> Module {
-    Engine::new(EngineConfig::default())
-        .unwrap()
-        .load(swapstream::modules::builtin("average").unwrap(), "average")
-        .unwrap()
+    let engine = Engine::new(EngineConfig::default()).unwrap();
+    match std::env::var_os("SWAPSTREAM_BENCH_MODULE") {
+        Some(path) => {
+            let bytes = std::fs::read(&path).unwrap();
+            engine.load(&bytes, &path.to_string_lossy()).unwrap()
+        }
+        None => engine
+            .load(swapstream::modules::builtin("average").unwrap(), "average")
+            .unwrap(),
+    }
 }
 
 /// The reference table's key.

@@ -1,25 +1,44 @@
 //! Runs the Lambda handler path (decode, module, write requests) in a loop, for profilers:
 //! `cargo build --release --example handler_loop && perf record -g target/release/examples/handler_loop`.
+//!
+//! * `handler_loop [decode|module|native|all] [ROUNDS]`: one part (`native` is the module's code
+//!   compiled natively) or the whole path, ROUNDS times (200 by default);
+//! * `handler_loop compare A.wasm B.wasm ...`: builds of a module on the same 10,000-record
+//!   batch, alternating so that a noisy machine slows them alike; the fastest and median
+//!   round of each.
 
-#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 #[path = "../benches/support.rs"]
 mod support;
 
+use std::time::{Duration, Instant};
+
+use swapstream::engine::{Engine, EngineConfig};
 use swapstream::lambda::event;
 
 fn main() {
-    let what = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let what = args.first().map_or("all", String::as_str);
     let json = support::lambda_event(10_000, 4);
+    let batch = event::decode(&json).unwrap().batch;
+    if what == "compare" {
+        return compare(&batch, &args[1..]);
+    }
     let module = support::average();
     let schema = support::key_schema();
-    let batch = event::decode(&json).unwrap().batch;
-    let started = std::time::Instant::now();
-    let rounds = 200;
+    let guest = support::guest_batch(&batch);
+    let rounds = args
+        .get(1)
+        .map_or(200, |n| n.parse().expect("rounds: a number"));
+    let started = Instant::now();
     for _ in 0..rounds {
-        match what.as_str() {
+        match what {
             "decode" => {
                 std::hint::black_box(event::decode(&json).unwrap());
+            }
+            "native" => {
+                std::hint::black_box(swapstream_average::average::aggregate(&guest));
             }
             "module" => {
                 std::hint::black_box(module.aggregate(batch.partitions(), &[]).unwrap());
@@ -30,4 +49,30 @@ fn main() {
         }
     }
     eprintln!("{what}: {:?} per round", started.elapsed() / rounds);
+}
+
+fn compare(batch: &swapstream::batch::Batch, paths: &[String]) {
+    let engine = Engine::new(EngineConfig::default()).unwrap();
+    let modules: Vec<_> = paths
+        .iter()
+        .map(|p| engine.load(&std::fs::read(p).unwrap(), p).unwrap())
+        .collect();
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); modules.len()];
+    for _ in 0..40 {
+        for (module, times) in modules.iter().zip(&mut times) {
+            for _ in 0..10 {
+                let started = Instant::now();
+                std::hint::black_box(module.aggregate(batch.partitions(), &[]).unwrap());
+                times.push(started.elapsed());
+            }
+        }
+    }
+    for (path, times) in paths.iter().zip(&mut times) {
+        times.sort();
+        println!(
+            "{path}: fastest {:?}, median {:?}",
+            times[0],
+            times[times.len() / 2]
+        );
+    }
 }
