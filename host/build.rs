@@ -26,7 +26,13 @@ fn main() {
         .parent()
         .expect("host/ is inside the workspace")
         .to_path_buf();
-    for watched in ["guest", "wit", "Cargo.lock", "Cargo.toml"] {
+    for watched in [
+        "guest",
+        "wit",
+        "Cargo.lock",
+        "Cargo.toml",
+        ".cargo/config.toml",
+    ] {
         println!("cargo::rerun-if-changed={}", root.join(watched).display());
     }
     println!("cargo::rerun-if-env-changed=SWAPSTREAM_GUEST_TARGET_DIR");
