@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use bytesize::ByteSize;
 use swapstream::engine::{
-    CompiledFrom, Engine, EngineConfig, Limits, LoadError, Module, ModuleError,
+    CompiledFrom, Engine, EngineConfig, Limits, LoadError, Module, ModuleError, PrecompiledCache,
 };
 use swapstream::lambda::event;
 
@@ -271,8 +271,7 @@ fn a_cache_entry_from_another_engine_is_rebuilt() {
         .unwrap()
         .precompile_component(bytes)
         .unwrap();
-    let mut entry = sha2_digest(&foreign);
-    entry.extend_from_slice(&foreign);
+    let entry = PrecompiledCache::entry_contents(&foreign);
     std::fs::write(engine.cache().unwrap().path_for(&sha), entry).unwrap();
 
     let restarted = engine_with(Limits::default(), Some(dir.path().into()));
@@ -280,9 +279,4 @@ fn a_cache_entry_from_another_engine_is_rebuilt() {
         restarted.load(bytes, "a").unwrap().compiled_from(),
         CompiledFrom::Source
     );
-}
-
-fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).to_vec()
 }

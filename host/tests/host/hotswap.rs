@@ -580,11 +580,7 @@ async fn a_restarted_host_swaps_from_the_precompiled_cache_and_rebuilds_bad_entr
         .unwrap()
         .precompile_component(&average())
         .unwrap();
-    let mut forged = {
-        use sha2::Digest;
-        sha2::Sha256::digest(&foreign).to_vec()
-    };
-    forged.extend_from_slice(&foreign);
+    let forged = swapstream::engine::PrecompiledCache::entry_contents(&foreign);
     std::fs::write(&average_entry, forged).unwrap();
     let fourth = restart().await;
     publish(&path, &average());

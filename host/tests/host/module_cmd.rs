@@ -313,11 +313,7 @@ fn a_cache_entry_from_another_wasmtime_version_is_rebuilt() {
         .parse()
         .unwrap();
     forged[at + 2..at + 4].copy_from_slice(format!("{:02}", major - 1).as_bytes());
-    let mut contents = {
-        use sha2::Digest;
-        sha2::Sha256::digest(&forged).to_vec()
-    };
-    contents.extend_from_slice(&forged);
+    let contents = swapstream::engine::PrecompiledCache::entry_contents(&forged);
     std::fs::write(&entry, contents).unwrap();
 
     let out = run(&["module", "check", &stats], Some(cache));
