@@ -43,12 +43,10 @@ fn compare(a: &str, b: &str) -> Ordering {
     let (a_words, _) = a.as_chunks::<8>();
     let (b_words, _) = b.as_chunks::<8>();
     for (x, y) in a_words.iter().zip(b_words) {
-        let (x, y) = (u64::from_le_bytes(*x), u64::from_le_bytes(*y));
+        // Big-endian, so that the first differing byte decides, as in byte-wise order.
+        let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
         if x != y {
-            // The first differing byte decides, as in byte-wise order. (No byte swap to
-            // compare the words whole: wasm has none, and it costs more than this.)
-            let shift = (x ^ y).trailing_zeros() / 8 * 8;
-            return (x >> shift & 0xff).cmp(&(y >> shift & 0xff));
+            return x.cmp(&y);
         }
     }
     let done = a_words.len().min(b_words.len()) * 8;
