@@ -40,6 +40,10 @@ pub fn parse(value: &[u8]) -> Result<Reading<'_>, String> {
 
 /// [`parse`] by serde_json alone: the reference the fast path is checked against, and the
 /// path for every value the fast path leaves alone (all errors come from here).
+// Out of line (and off the hot path's layout): inlined, serde's code made `parse` a large
+// function that Cranelift compiled with more spills on the fast path too.
+#[cold]
+#[inline(never)]
 pub(crate) fn parse_with_serde(value: &[u8]) -> Result<Reading<'_>, String> {
     // Checked up front so that bytes inside ignored fields cannot slip through either, and so
     // that the reason names the real problem.

@@ -99,11 +99,19 @@ fn timestamp() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => (0u32..24, 0u32..60, 0u32..1_000_000)
             .prop_map(|(h, m, f)| format!("\"2026-11-25T{h:02}:{m:02}:00.{f:06}\"")),
+        // Every fraction length, zones, and fields out of range.
+        4 => (0u32..30, 0u32..70, "(\\.[0-9]{0,10})?", zone())
+            .prop_map(|(h, m, f, z)| format!("\"2026-11-25T{h:02}:{m:02}:00{f}{z}\"")),
         1 => Just("\"2026-11-25T12:00:00\\u0030\"".to_owned()),
         1 => Just("\"2026-11-25 12:00:00\"".to_owned()),
         1 => Just("\"2026-11-25T12:00:00\u{e9}\"".to_owned()),
         1 => number(),
     ]
+}
+
+fn zone() -> impl Strategy<Value = String> {
+    prop::sample::select(&["", "", "Z", "+01:00", "-23:59", "+24:00", "+0100", "z"][..])
+        .prop_map(str::to_owned)
 }
 
 fn other_value() -> impl Strategy<Value = String> {
@@ -152,13 +160,46 @@ fn object() -> impl Strategy<Value = String> {
 
 /// A reading in the producer's own shape, which the fast path must take.
 fn reference_reading() -> impl Strategy<Value = String> {
-    (any::<i64>(), 0u32..60, 0u32..1_000_000, -50i64..150, any::<bool>()).prop_map(
-        |(device, s, f, t, float)| {
-            let temperature = if float { format!("{t}.5") } else { t.to_string() };
-            format!(
-                "{{\"device_id\": {device}, \"timestamp\": \"2026-11-25T12:00:{s:02}.{f:06}\", \"temperature\": {temperature}}}"
-            )
+    (
+        (any::<i64>(), 0u32..60, "(\\.[0-9]{1,9})?", zone()),
+        (-50i64..150, any::<bool>(), any::<bool>()),
+    )
+        .prop_filter_map(
+            "a valid zone",
+            |((device, s, f, z), (t, float, compact))| {
+                let temperature = if float {
+                    format!("{t}.5")
+                } else {
+                    t.to_string()
+                };
+                let timestamp = format!("2026-11-25T12:00:{s:02}{f}{z}");
+                crate::timestamp::is_iso8601_datetime(&timestamp).then(|| {
+                    layout(
+                        &device.to_string(),
+                        &format!("\"{timestamp}\""),
+                        &temperature,
+                        compact,
+                    )
+                })
+            },
+        )
+}
+
+/// Readings laid out as producers write them, with any values.
+fn producer_reading() -> impl Strategy<Value = String> {
+    (number(), timestamp(), number(), any::<bool>()).prop_map(
+        |(device, timestamp, temperature, compact)| {
+            layout(&device, &timestamp, &temperature, compact)
         },
+    )
+}
+
+/// The three fields in the reference order, separated as `json.dumps` does by default or
+/// with `separators=(",", ":")`.
+fn layout(device: &str, timestamp: &str, temperature: &str, compact: bool) -> String {
+    let (comma, colon) = if compact { (",", ":") } else { (", ", ": ") };
+    format!(
+        "{{\"device_id\"{colon}{device}{comma}\"timestamp\"{colon}{timestamp}{comma}\"temperature\"{colon}{temperature}}}"
     )
 }
 
@@ -209,6 +250,15 @@ proptest! {
 
     #[test]
     fn fast_path_agrees_with_serde_on_generated_objects(value in object()) {
+        let bytes = value.as_bytes();
+        if let Some(reading) = fast(bytes) {
+            prop_assert_eq!(Ok(reading), parse_with_serde(bytes));
+        }
+        prop_assert_eq!(parse(bytes), parse_with_serde(bytes));
+    }
+
+    #[test]
+    fn fast_path_agrees_with_serde_on_producer_layouts(value in producer_reading()) {
         let bytes = value.as_bytes();
         if let Some(reading) = fast(bytes) {
             prop_assert_eq!(Ok(reading), parse_with_serde(bytes));
