@@ -1,9 +1,7 @@
 //! Per-device average temperature over one batch, with the reference Lambda's exact semantics.
 
-use std::collections::BTreeMap;
-
 use swapstream_guest::{Error, ItemBuilder, Output, PartitionBatch, records};
-use swapstream_telemetry::{PySum, Window, parse};
+use swapstream_telemetry::{Devices, PySum, Window, parse};
 
 /// The module's name, reported by `info()`.
 pub const NAME: &str = "average";
@@ -28,7 +26,7 @@ pub fn check_config(config: &[(String, String)]) -> Result<(), Error> {
 /// Aggregates every partition of `batch` together: one item per device, ordered by device id,
 /// and one rejection per record that is not a valid reading.
 pub fn aggregate(batch: &[PartitionBatch]) -> Output {
-    let mut devices: BTreeMap<i64, Device<'_>> = BTreeMap::new();
+    let mut devices: Devices<Device<'_>> = Devices::default();
     let mut rejected = Vec::new();
     for partition in batch {
         for record in records(partition) {
@@ -39,11 +37,11 @@ pub fn aggregate(batch: &[PartitionBatch]) -> Output {
                     continue;
                 }
             };
-            match devices.get_mut(&reading.device_id) {
+            match devices.get_mut(reading.device_id) {
                 Some(d) => {
                     d.sum.add(reading.temperature);
                     d.count += 1;
-                    d.window.add(reading.timestamp);
+                    d.window.add(&reading.timestamp);
                 }
                 None => {
                     let mut sum = PySum::default();
@@ -61,6 +59,7 @@ pub fn aggregate(batch: &[PartitionBatch]) -> Output {
         }
     }
     let items = devices
+        .into_sorted()
         .into_iter()
         .map(|(device_id, d)| {
             ItemBuilder::new()

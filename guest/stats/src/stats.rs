@@ -1,9 +1,7 @@
 //! Per-device temperature statistics over one batch.
 
-use std::collections::BTreeMap;
-
 use swapstream_guest::{Error, ItemBuilder, Output, PartitionBatch, records, value};
-use swapstream_telemetry::{Number, PySum, Window, parse};
+use swapstream_telemetry::{Devices, Number, PySum, Window, parse};
 
 /// The module's name, reported by `info()`.
 pub const NAME: &str = "stats";
@@ -50,7 +48,7 @@ pub fn check_config(config: &[(String, String)]) -> Result<(), Error> {
 /// Aggregates every partition of `batch` together: one item per device, ordered by device id,
 /// and one rejection per record that is not a valid reading.
 pub fn aggregate(batch: &[PartitionBatch]) -> Output {
-    let mut devices: BTreeMap<i64, Device<'_>> = BTreeMap::new();
+    let mut devices: Devices<Device<'_>> = Devices::default();
     let mut rejected = Vec::new();
     for partition in batch {
         for record in records(partition) {
@@ -61,20 +59,29 @@ pub fn aggregate(batch: &[PartitionBatch]) -> Output {
                     continue;
                 }
             };
-            let device = devices.entry(reading.device_id).or_insert_with(|| Device {
-                sum: PySum::default(),
-                count: 0,
-                window: Window::new(reading.timestamp.clone()),
-                min: reading.temperature,
-                max: reading.temperature,
-                mean: 0.0,
-                m2: 0.0,
-            });
-            device.add_temperature(reading.temperature);
-            device.window.add(reading.timestamp);
+            match devices.get_mut(reading.device_id) {
+                Some(device) => {
+                    device.add_temperature(reading.temperature);
+                    device.window.add(&reading.timestamp);
+                }
+                None => {
+                    let mut device = Device {
+                        sum: PySum::default(),
+                        count: 0,
+                        window: Window::new(reading.timestamp),
+                        min: reading.temperature,
+                        max: reading.temperature,
+                        mean: 0.0,
+                        m2: 0.0,
+                    };
+                    device.add_temperature(reading.temperature);
+                    devices.insert(reading.device_id, device);
+                }
+            }
         }
     }
     let items = devices
+        .into_sorted()
         .into_iter()
         .map(|(device_id, d)| {
             let mean = d.sum.mean(d.count);

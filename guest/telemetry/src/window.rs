@@ -23,23 +23,56 @@ impl<'a> Window<'a> {
     }
 
     /// Widens the window to include `timestamp`.
+    ///
+    /// By reference, cloned only when it widens the window: moving a `Cow` in wasm32 copies it
+    /// with a load wider than the stores that wrote it, which defeats the CPU's store
+    /// forwarding (that copy held 7% of the `average` module's samples; by reference the
+    /// module is 2% faster).
     #[inline]
-    pub fn add(&mut self, timestamp: Cow<'a, str>) {
+    // A `&Cow` rather than a `&str`: keeping it must not copy an owned timestamp's text.
+    #[allow(clippy::ptr_arg)]
+    pub fn add(&mut self, timestamp: &Cow<'a, str>) {
         // Readings mostly arrive in time order: one comparison for those.
-        if compare(&timestamp, &self.last) == Ordering::Greater {
-            self.last = timestamp;
-        } else if compare(&timestamp, &self.first) == Ordering::Less {
-            self.first = timestamp;
+        if compare(timestamp, &self.last) == Ordering::Greater {
+            self.last = timestamp.clone();
+        } else if compare(timestamp, &self.first) == Ordering::Less {
+            self.first = timestamp.clone();
         }
     }
 }
 
 /// `a.cmp(b)` for strings, eight bytes at a time. A `str` comparison is a `memcmp` call, which
 /// in wasm is wasi-libc's byte loop; timestamps of one batch share a long prefix, so it was a
-/// visible cost per reading.
+/// visible cost per reading. The first 24 bytes (where timestamps differ: minutes, seconds,
+/// fraction) are compared without a loop, since wasmtime checks the epoch deadline at every
+/// loop iteration.
 #[inline(always)]
 fn compare(a: &str, b: &str) -> Ordering {
     let (a, b) = (a.as_bytes(), b.as_bytes());
+    if let (Some(x), Some(y)) = (a.first_chunk::<24>(), b.first_chunk::<24>()) {
+        match head(x).cmp(&head(y)) {
+            Ordering::Equal => compare_from(a, b, 24),
+            unequal => unequal,
+        }
+    } else {
+        compare_from(a, b, 0)
+    }
+}
+
+/// The first 24 bytes as three big-endian words, which order as the bytes do.
+#[inline(always)]
+fn head(bytes: &[u8; 24]) -> (u64, u64, u64) {
+    let (words, _) = bytes.as_chunks::<8>();
+    let word = |i: usize| words.get(i).map_or(0, |w| u64::from_be_bytes(*w));
+    (word(0), word(1), word(2))
+}
+
+/// `a[done..].cmp(&b[done..])`, where the bytes before `done` are equal.
+fn compare_from(a: &[u8], b: &[u8], done: usize) -> Ordering {
+    let (a, b) = (
+        a.get(done..).unwrap_or_default(),
+        b.get(done..).unwrap_or_default(),
+    );
     let (a_words, _) = a.as_chunks::<8>();
     let (b_words, _) = b.as_chunks::<8>();
     for (x, y) in a_words.iter().zip(b_words) {
@@ -75,7 +108,7 @@ mod tests {
             "2026-11-25T12:00:02",
             "2026-11-25T12:00:01.9",
         ] {
-            w.add(t.into());
+            w.add(&t.into());
         }
         assert_eq!(w.first, "2026-11-25T12:00:00.5");
         assert_eq!(w.last, "2026-11-25T12:00:02");
@@ -86,7 +119,7 @@ mod tests {
 
         #[test]
         fn compares_as_str_does(
-            prefix in "[0-9T:.-]{0,20}",
+            prefix in "[0-9T:.-]{0,30}",
             a in "[0-9T:.-]{0,12}",
             b in "[0-9T:.-]{0,12}",
         ) {
