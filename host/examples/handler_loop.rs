@@ -5,7 +5,9 @@
 //!   compiled natively) or the whole path, ROUNDS times (200 by default);
 //! * `handler_loop compare A.wasm B.wasm ...`: builds of a module on the same 10,000-record
 //!   batch, alternating so that a noisy machine slows them alike; the fastest and median
-//!   round of each.
+//!   round of each;
+//! * `handler_loop ratio`: the module in wasm against its code compiled natively, alternating
+//!   in the same way; the wasm/native ratio of their fastest and of their median rounds.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -26,6 +28,9 @@ fn main() {
         return compare(&batch, &args[1..]);
     }
     let module = support::average();
+    if what == "ratio" {
+        return ratio(&batch, &module);
+    }
     let schema = support::key_schema();
     let guest = support::guest_batch(&batch);
     let rounds = args
@@ -51,24 +56,64 @@ fn main() {
     eprintln!("{what}: {:?} per round", started.elapsed() / rounds);
 }
 
+/// Runs `round` 10 times, 40 times over with the others, timing each call.
+fn alternate(rounds: &mut [&mut dyn FnMut()]) -> Vec<Vec<Duration>> {
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); rounds.len()];
+    for _ in 0..40 {
+        for (round, times) in rounds.iter_mut().zip(&mut times) {
+            for _ in 0..10 {
+                let started = Instant::now();
+                round();
+                times.push(started.elapsed());
+            }
+        }
+    }
+    for t in &mut times {
+        t.sort();
+    }
+    times
+}
+
+fn ratio(batch: &swapstream::batch::Batch, module: &swapstream::engine::Module) {
+    let guest = support::guest_batch(batch);
+    let times = alternate(&mut [
+        &mut || {
+            std::hint::black_box(swapstream_average::average::aggregate(&guest));
+        },
+        &mut || {
+            std::hint::black_box(module.aggregate(batch.partitions(), &[]).unwrap());
+        },
+    ]);
+    let (native, wasm) = (&times[0], &times[1]);
+    let median = |t: &[Duration]| t[t.len() / 2];
+    println!(
+        "native: fastest {:?}, median {:?}\nwasm:   fastest {:?}, median {:?}\nwasm/native: {:.2}x fastest, {:.2}x median",
+        native[0],
+        median(native),
+        wasm[0],
+        median(wasm),
+        wasm[0].as_secs_f64() / native[0].as_secs_f64(),
+        median(wasm).as_secs_f64() / median(native).as_secs_f64(),
+    );
+}
+
 fn compare(batch: &swapstream::batch::Batch, paths: &[String]) {
     let engine = Engine::new(EngineConfig::default()).unwrap();
     let modules: Vec<_> = paths
         .iter()
         .map(|p| engine.load(&std::fs::read(p).unwrap(), p).unwrap())
         .collect();
-    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); modules.len()];
-    for _ in 0..40 {
-        for (module, times) in modules.iter().zip(&mut times) {
-            for _ in 0..10 {
-                let started = Instant::now();
+    let mut rounds: Vec<Box<dyn FnMut()>> = modules
+        .iter()
+        .map(|module| -> Box<dyn FnMut()> {
+            Box::new(move || {
                 std::hint::black_box(module.aggregate(batch.partitions(), &[]).unwrap());
-                times.push(started.elapsed());
-            }
-        }
-    }
-    for (path, times) in paths.iter().zip(&mut times) {
-        times.sort();
+            })
+        })
+        .collect();
+    let mut refs: Vec<&mut dyn FnMut()> = rounds.iter_mut().map(|r| &mut **r as _).collect();
+    let times = alternate(&mut refs);
+    for (path, times) in paths.iter().zip(&times) {
         println!(
             "{path}: fastest {:?}, median {:?}",
             times[0],
