@@ -56,7 +56,8 @@ fn main() {
     eprintln!("{what}: {:?} per round", started.elapsed() / rounds);
 }
 
-/// Runs `round` 10 times, 40 times over with the others, timing each call.
+/// Calls each of `rounds` 10 times in a row, taking turns 40 times over so that a noisy machine
+/// slows them alike; each one's call times, sorted.
 fn alternate(rounds: &mut [&mut dyn FnMut()]) -> Vec<Vec<Duration>> {
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); rounds.len()];
     for _ in 0..40 {
