@@ -69,8 +69,8 @@ pub(crate) fn leading_digits(word: u64) -> usize {
     (DIGITS.misfits(word).trailing_zeros() / 8) as usize
 }
 
-/// Whether every byte of `s` is an ASCII digit; up to 16 bytes without a loop: two
-/// overlapping words, or single bytes for the shortest.
+/// Whether every byte of `s` is an ASCII digit; from 4 to 16 bytes without a loop, as two
+/// overlapping words.
 #[inline(always)]
 fn all_digits(s: &[u8]) -> bool {
     match s.len() {
@@ -85,9 +85,6 @@ fn all_digits(s: &[u8]) -> bool {
             };
             word(s.first_chunk()) && word(s.last_chunk())
         }
-        n @ 0..=3 => [0, n / 2, n.saturating_sub(1)]
-            .iter()
-            .all(|&i| n == 0 || s.get(i).is_some_and(u8::is_ascii_digit)),
         _ => s.iter().all(u8::is_ascii_digit),
     }
 }
