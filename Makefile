@@ -2,7 +2,7 @@
 # (scripts/install-stack.sh is idempotent: a second run takes seconds).
 
 CARGO ?= cargo
-GUEST_CRATES := -p swapstream-guest -p swapstream-telemetry -p swapstream-average -p swapstream-stats -p swapstream-misbehave -p swapstream-contract-v1 -p swapstream-template
+GUEST_CRATES := -p swapstream-guest -p swapstream-telemetry -p swapstream-average -p swapstream-stats -p swapstream-misbehave -p swapstream-contract-v1 -p swapstream-contract-next -p swapstream-template
 
 .PHONY: demo test check lint unit-tests terraform-checks package bench bench-service stack
 

@@ -10,13 +10,15 @@ use std::process::Command;
 
 /// Modules built for the host, by crate name and the name the host knows them by. `average`
 /// and `stats` are embedded; `misbehave` is only for the sandbox tests, `contract-v1` (built
-/// for an incompatible contract version) only for the hot-swap refusal tests, and `template`
+/// for an incompatible contract version) only for the hot-swap refusal tests, `contract-next`
+/// (built for contract 0.3) for the tests of serving two contract versions, and `template`
 /// is built so the tests keep the module template authors copy working.
 const MODULES: &[(&str, &str)] = &[
     ("swapstream-average", "average"),
     ("swapstream-stats", "stats"),
     ("swapstream-misbehave", "misbehave"),
     ("swapstream-contract-v1", "contract-v1"),
+    ("swapstream-contract-next", "contract-next"),
     ("swapstream-template", "template"),
 ];
 

@@ -24,10 +24,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use swapstream::batch::{Batch, BatchBuilder, RecordRef};
-use swapstream::engine::{Engine, EngineConfig, Limits};
 use swapstream::hotswap::{Canary, CheckOutcome, Reloader, SwapSource, Validator};
-use swapstream::store::FileStore;
+use swapstream_core::batch::{Batch, BatchBuilder, RecordRef};
+use swapstream_core::module::Module;
+use swapstream_core::store::{FileStore, ModuleBytes, sha256_hex};
+use swapstream_engine::{Engine, EngineConfig, Limits};
 
 const RECORDS: usize = 10_000;
 
@@ -142,7 +143,7 @@ fn ms(x: f64) -> String {
 }
 
 fn builtin(name: &str) -> Vec<u8> {
-    swapstream::modules::builtin(name).unwrap().to_vec()
+    swapstream::builtin::bytes(name).unwrap().to_vec()
 }
 
 /// `module` with a custom section appended: a valid component with a new sha256.
@@ -245,7 +246,8 @@ fn check_costs(dir: &Path) -> (Stats, Stats, Stats, Stats) {
             .map(|i| variant(&builtin("stats"), &format!("cached-{i}")))
             .collect();
         for bytes in &tags {
-            warm.load(bytes, "warm-up").unwrap();
+            warm.load(&ModuleBytes::new(bytes.as_slice()), "warm-up")
+                .unwrap();
         }
         let cached_engine = engine(Some(cache));
         let r = reloader(&path, &cached_engine, None).await;
@@ -287,12 +289,16 @@ fn batch_costs(batch: &Arc<Batch>) -> (Stats, Stats, Stats, Stats) {
         publish(&path, &builtin("average"));
         let e = engine(None);
         let r = reloader(&path, &e, None).await;
-        let run = |r: &Reloader<FileStore>| {
+        // The batch goes into each run and comes back, as in production (no copy).
+        let mut slot = Some((**batch).clone());
+        let mut run = |r: &Reloader<FileStore>| {
             let module = r.registry().current();
             let t = Instant::now();
-            let out = module.aggregate(batch.partitions(), &[]).unwrap();
-            assert!(!out.items.is_empty());
-            t.elapsed()
+            let ran = module.aggregate(slot.take().unwrap(), &[]);
+            let elapsed = t.elapsed();
+            slot = Some(ran.batch);
+            assert!(!ran.output.unwrap().items.is_empty());
+            elapsed
         };
         for _ in 0..5 {
             run(&r); // warm-up
@@ -326,7 +332,8 @@ fn batch_costs(batch: &Arc<Batch>) -> (Stats, Stats, Stats, Stats) {
         for i in 0..10 {
             let bytes = variant(&builtin("stats"), &format!("busy-{i}"));
             let other = engine(None);
-            let compiling = std::thread::spawn(move || other.load(&bytes, "busy").unwrap());
+            let compiling =
+                std::thread::spawn(move || other.load(&ModuleBytes::new(bytes), "busy").unwrap());
             std::thread::sleep(Duration::from_millis(5));
             during.push(run(&r));
             compiling.join().unwrap();
@@ -356,9 +363,12 @@ fn publish_to_live(dir: &Path, batch: &Arc<Batch>, interval: Duration) -> (Stats
         let worker = {
             let (r, batch, stop) = (Arc::clone(&r), Arc::clone(batch), Arc::clone(&stop));
             std::thread::spawn(move || {
+                let mut batch = (*batch).clone();
                 while !stop.load(Ordering::Relaxed) {
                     let module = r.registry().current();
-                    module.aggregate(batch.partitions(), &[]).unwrap();
+                    let ran = module.aggregate(batch, &[]);
+                    batch = ran.batch;
+                    ran.output.unwrap();
                     let _ = tx.send((module.label().sha256.clone(), Instant::now()));
                 }
             })
@@ -396,7 +406,7 @@ async fn publish_and_wait(
     bytes: &[u8],
     done: &mut tokio::sync::mpsc::UnboundedReceiver<(String, Instant)>,
 ) -> Duration {
-    let sha = swapstream::store::sha256_hex(bytes);
+    let sha = sha256_hex(bytes);
     while done.try_recv().is_ok() {} // batches finished before the publication
     let published = Instant::now();
     publish(path, bytes);

@@ -12,31 +12,22 @@
 mod support;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use swapstream::engine::{Engine, EngineConfig};
+use swapstream_engine::{CompiledFrom, Engine, EngineConfig};
 
 fn module_native_vs_wasm(c: &mut Criterion) {
-    let batch = support::batch(10_000, 4);
-    let guest = support::guest_batch(&batch);
+    let mut batch = support::Reused::new(support::batch(10_000, 4));
+    let guest = support::guest_batch(batch.batch());
     let module = support::average();
     // Same result both ways, or the comparison means nothing.
     let native_items = swapstream_average::average::aggregate(&guest).items.len();
-    assert_eq!(
-        module
-            .aggregate(batch.partitions(), &[])
-            .unwrap()
-            .items
-            .len(),
-        native_items
-    );
+    assert_eq!(batch.run(&module).unwrap().items.len(), native_items);
 
     let mut group = c.benchmark_group("module");
     group.throughput(Throughput::Elements(10_000));
     group.bench_function("native", |b| {
         b.iter(|| swapstream_average::average::aggregate(&guest))
     });
-    group.bench_function("wasm", |b| {
-        b.iter(|| module.aggregate(batch.partitions(), &[]).unwrap())
-    });
+    group.bench_function("wasm", |b| b.iter(|| batch.run(&module).unwrap()));
     group.finish();
 }
 
@@ -56,7 +47,7 @@ fn handler(c: &mut Criterion) {
 }
 
 fn engine_start(c: &mut Criterion) {
-    let bytes = swapstream::modules::builtin("average").unwrap();
+    let bytes = &support::average_bytes();
     let cache = tempfile::tempdir().unwrap();
     let mut group = c.benchmark_group("engine_start");
     group.sample_size(10);
@@ -73,7 +64,7 @@ fn engine_start(c: &mut Criterion) {
     group.bench_function("cached", |b| {
         b.iter(|| {
             let m = cached.load(bytes, "average").unwrap();
-            assert_eq!(m.compiled_from(), swapstream::engine::CompiledFrom::Cache);
+            assert_eq!(m.compiled_from(), CompiledFrom::Cache);
             m
         })
     });

@@ -5,26 +5,57 @@
 use aws_sdk_dynamodb::types::WriteRequest;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use swapstream::batch::{Batch, BatchBuilder, RecordRef};
-use swapstream::engine::{Engine, EngineConfig, Module};
-use swapstream::lambda::event;
-use swapstream::sink::dynamodb::request::{KeySchema, to_attribute_map, write_requests};
+use swapstream_aws::dynamodb::request::{KeySchema, to_attribute_map, write_requests};
+use swapstream_core::batch::{Batch, BatchBuilder, RecordRef};
+use swapstream_core::item::Output;
+use swapstream_core::module::{Module, ModuleError};
+use swapstream_core::store::ModuleBytes;
+use swapstream_engine::{Engine, EngineConfig, WasmModule};
+use swapstream_lambda_event as event;
 
 /// Lambda's payload limit, the largest event an invocation gets.
 pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 
 /// The embedded `average` module, compiled (no cache); or the `.wasm` file that
 /// `SWAPSTREAM_BENCH_MODULE` names, to compare builds of a module without rebuilding the host.
-pub fn average() -> Module {
+pub fn average() -> WasmModule {
     let engine = Engine::new(EngineConfig::default()).unwrap();
     match std::env::var_os("SWAPSTREAM_BENCH_MODULE") {
         Some(path) => {
-            let bytes = std::fs::read(&path).unwrap();
+            let bytes = ModuleBytes::new(std::fs::read(&path).unwrap());
             engine.load(&bytes, &path.to_string_lossy()).unwrap()
         }
-        None => engine
-            .load(swapstream::modules::builtin("average").unwrap(), "average")
-            .unwrap(),
+        None => engine.load(&average_bytes(), "average").unwrap(),
+    }
+}
+
+/// The embedded `average` module's bytes.
+pub fn average_bytes() -> ModuleBytes {
+    ModuleBytes::new(swapstream::builtin::bytes("average").unwrap())
+}
+
+/// A batch run through a module over and over, as production does it: handed to the module
+/// and back (no copy), a fresh instance each time.
+pub struct Reused {
+    batch: Option<Batch>,
+}
+
+impl Reused {
+    /// Reuses `batch`.
+    pub fn new(batch: Batch) -> Self {
+        Self { batch: Some(batch) }
+    }
+
+    /// One run of `module` over the batch.
+    pub fn run(&mut self, module: &impl Module) -> Result<Output, ModuleError> {
+        let ran = module.aggregate(self.batch.take().unwrap(), &[]);
+        self.batch = Some(ran.batch);
+        ran.output
+    }
+
+    /// The batch.
+    pub fn batch(&self) -> &Batch {
+        self.batch.as_ref().unwrap()
     }
 }
 
@@ -38,9 +69,9 @@ pub fn key_schema() -> KeySchema {
 
 /// The Lambda handler minus the network: decode the event, run the module, build the
 /// `BatchWriteItem` requests.
-pub fn handle(json: &[u8], module: &Module, schema: &KeySchema) -> Vec<Vec<WriteRequest>> {
+pub fn handle(json: &[u8], module: &WasmModule, schema: &KeySchema) -> Vec<Vec<WriteRequest>> {
     let event = event::decode(json).unwrap();
-    let output = module.aggregate(event.batch.partitions(), &[]).unwrap();
+    let output = module.aggregate(event.batch, &[]).output.unwrap();
     let items = output.items.into_iter().map(to_attribute_map).collect();
     write_requests(items, schema).unwrap().0
 }

@@ -16,8 +16,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use swapstream::engine::{Engine, EngineConfig};
-use swapstream::lambda::event;
+use swapstream_core::batch::Batch;
+use swapstream_core::store::ModuleBytes;
+use swapstream_engine::{Engine, EngineConfig, WasmModule};
+use swapstream_lambda_event as event;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +35,7 @@ fn main() {
     }
     let schema = support::key_schema();
     let guest = support::guest_batch(&batch);
+    let mut reused = support::Reused::new(batch.clone());
     let rounds = args
         .get(1)
         .map_or(200, |n| n.parse().expect("rounds: a number"));
@@ -46,7 +49,7 @@ fn main() {
                 std::hint::black_box(swapstream_average::average::aggregate(&guest));
             }
             "module" => {
-                std::hint::black_box(module.aggregate(batch.partitions(), &[]).unwrap());
+                std::hint::black_box(reused.run(&module).unwrap());
             }
             _ => {
                 std::hint::black_box(support::handle(&json, &module, &schema));
@@ -75,14 +78,15 @@ fn alternate(rounds: &mut [&mut dyn FnMut()]) -> Vec<Vec<Duration>> {
     times
 }
 
-fn ratio(batch: &swapstream::batch::Batch, module: &swapstream::engine::Module) {
+fn ratio(batch: &Batch, module: &WasmModule) {
     let guest = support::guest_batch(batch);
+    let mut reused = support::Reused::new(batch.clone());
     let times = alternate(&mut [
         &mut || {
             std::hint::black_box(swapstream_average::average::aggregate(&guest));
         },
         &mut || {
-            std::hint::black_box(module.aggregate(batch.partitions(), &[]).unwrap());
+            std::hint::black_box(reused.run(module).unwrap());
         },
     ]);
     let (native, wasm) = (&times[0], &times[1]);
@@ -98,17 +102,21 @@ fn ratio(batch: &swapstream::batch::Batch, module: &swapstream::engine::Module) 
     );
 }
 
-fn compare(batch: &swapstream::batch::Batch, paths: &[String]) {
+fn compare(batch: &Batch, paths: &[String]) {
     let engine = Engine::new(EngineConfig::default()).unwrap();
     let modules: Vec<_> = paths
         .iter()
-        .map(|p| engine.load(&std::fs::read(p).unwrap(), p).unwrap())
+        .map(|p| {
+            let bytes = ModuleBytes::new(std::fs::read(p).unwrap());
+            engine.load(&bytes, p).unwrap()
+        })
         .collect();
     let mut rounds: Vec<Box<dyn FnMut()>> = modules
         .iter()
         .map(|module| -> Box<dyn FnMut()> {
+            let mut reused = support::Reused::new(batch.clone());
             Box::new(move || {
-                std::hint::black_box(module.aggregate(batch.partitions(), &[]).unwrap());
+                std::hint::black_box(reused.run(module).unwrap());
             })
         })
         .collect();

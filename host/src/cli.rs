@@ -6,12 +6,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{LogArgs, in_lambda};
-use crate::lambda::LambdaArgs;
-use crate::module_cmd::ModuleCommandArgs;
-use crate::produce::ProduceArgs;
-use crate::replay::ReplayArgs;
-use crate::service::RunArgs;
+use crate::commands::lambda::LambdaArgs;
+use crate::commands::module::ModuleCommandArgs;
+use crate::commands::produce::ProduceArgs;
+use crate::commands::replay::ReplayArgs;
+use crate::commands::run::RunArgs;
+use crate::commands::{lambda, module, produce, replay, run};
+use crate::exit::Exit;
+use crate::settings::{LogArgs, in_lambda};
 
 /// Runs hot-swappable WebAssembly analytics modules over Kafka batches and writes the results
 /// to DynamoDB.
@@ -53,15 +55,6 @@ impl Command {
             Command::Lambda(_) | Command::Run(_) | Command::Produce(_) => "info",
         }
     }
-}
-
-/// How a command ended badly, and with which exit code.
-#[derive(Debug)]
-pub enum Exit {
-    /// Bad configuration, found before anything was processed: exit code 2.
-    Config(String),
-    /// A failure while working: exit code 1.
-    Failure(String),
 }
 
 impl Cli {
@@ -117,11 +110,11 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = runtime.block_on(async {
         match command {
-            Command::Lambda(args) => crate::lambda::run(args).await,
-            Command::Replay(args) => crate::replay::run(args).await,
-            Command::Run(args) => crate::service::run(*args).await,
-            Command::Produce(args) => crate::produce::run(*args).await,
-            Command::Module(args) => crate::module_cmd::run(args).await,
+            Command::Lambda(args) => lambda::run(args).await,
+            Command::Replay(args) => replay::run(args).await,
+            Command::Run(args) => run::run(*args).await,
+            Command::Produce(args) => produce::run(*args).await,
+            Command::Module(args) => module::run(args).await,
         }
     });
     match result {
@@ -131,14 +124,6 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn report(exit: Exit) -> ExitCode {
-    match exit {
-        Exit::Config(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(2)
-        }
-        Exit::Failure(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
-    }
+    eprintln!("error: {}", exit.message());
+    ExitCode::from(exit.code())
 }

@@ -1,39 +1,26 @@
 //! swapstream: hot-swappable WebAssembly analytics over Kafka, written to DynamoDB.
 //!
-//! The analytics logic is a WebAssembly component implementing the `swapstream:analytics`
-//! WIT contract (`wit/`). This crate is the native host that runs it, either as an AWS Lambda
-//! function behind a Kafka event source mapping ([`lambda`]) or offline over an event file
-//! ([`replay`]). Both share one [`pipeline`]: a columnar [`batch`] goes through the module
-//! ([`engine`], [`registry`]) and the results go to the [`sink`]s.
+//! This crate is the host: the `swapstream` binary and what it wires together. The work is
+//! done by the workspace's other crates, each at one layer:
 //!
-//! ```no_run
-//! use std::sync::Arc;
-//! use swapstream::engine::{Engine, EngineConfig};
+//! * `swapstream-core`: the domain model and the one pipeline (decode → module → write →
+//!   acknowledge), the service worker, the ports (module, source, sink, module store);
+//! * `swapstream-engine`: modules as sandboxed WebAssembly components (wasmtime);
+//! * adapters: `swapstream-kafka` (the consumer-group source), `swapstream-lambda-event` (the
+//!   Lambda event source), `swapstream-aws` (DynamoDB sinks, S3 module store).
 //!
-//! let engine = Engine::new(EngineConfig::default())?;
-//! let module = engine.load(swapstream::modules::builtin("average").unwrap(), "builtin:average")?;
-//! let output = module.aggregate(&[], &[])?;
-//! assert!(output.items.is_empty());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Here: the command line ([`cli`], [`commands`]), the shared [`settings`], start-up wiring
+//! ([`startup`]), hot swap ([`hotswap`]), the module stores by location ([`stores`], with the
+//! modules [`builtin`] to the host) and service mode's HTTP endpoints ([`http`]).
 
-pub mod batch;
+pub mod builtin;
 pub mod cli;
-pub mod config;
-pub mod engine;
+pub mod commands;
+pub mod exit;
 pub mod hotswap;
-pub mod lambda;
+pub mod http;
 pub mod logging;
-pub mod metrics;
-pub mod module_cmd;
-pub mod modules;
-pub mod output;
-pub mod pipeline;
-pub mod produce;
-pub mod registry;
-pub mod replay;
-pub mod service;
-pub mod sink;
-pub mod source;
+pub mod settings;
+pub mod shutdown;
 pub mod startup;
-pub mod store;
+pub mod stores;

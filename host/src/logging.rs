@@ -3,7 +3,7 @@
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-use crate::config::{ConfigError, LogArgs, LogFormat};
+use crate::settings::{ConfigError, LogArgs, LogFormat};
 
 /// Installs the global subscriber, with `default_filter` unless the user gave one. Fails on an
 /// unparsable filter.

@@ -2,14 +2,15 @@
 
 use std::sync::Arc;
 
-use crate::config::{EngineArgs, HotSwapArgs, ModuleArgs, SinkConfig};
-use crate::engine::{Engine, LoadError, Module};
-use crate::hotswap::{Canary, CanaryError, Reloader, StartError, Validator, Watcher};
-use crate::modules::{FetchError, check_pin};
-use crate::registry::Registry;
-use crate::sink::SinkError;
-use crate::sink::dynamodb::{DynamoDbDeadLetters, DynamoDbItems, DynamoDbWriter};
-use crate::store::{AnyStore, ModuleStore, StoreError};
+use swapstream_aws::dynamodb::{self, DynamoDbDeadLetters, DynamoDbItems, DynamoDbWriter};
+use swapstream_core::registry::Registry;
+use swapstream_core::sink::SinkError;
+use swapstream_core::store::{ModuleLocation, ModuleStore, StoreError};
+use swapstream_engine::{Engine, LoadError, WasmModule};
+
+use crate::hotswap::{Canary, CanaryError, Refusal, Reloader, StartError, Validator, Watcher};
+use crate::settings::{ConfigError, EngineArgs, HotSwapArgs, ModuleArgs, SinkConfig};
+use crate::stores::AnyStore;
 
 /// Why the host could not start. All of these are reported as configuration errors (exit 2):
 /// nothing has been processed yet.
@@ -17,13 +18,13 @@ use crate::store::{AnyStore, ModuleStore, StoreError};
 pub enum StartupError {
     /// Bad settings.
     #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-    /// The module could not be fetched.
+    Config(#[from] ConfigError),
+    /// No such built-in module.
+    #[error("cannot fetch {0}: no such built-in module")]
+    UnknownBuiltin(String),
+    /// The engine could not be set up.
     #[error(transparent)]
-    Fetch(#[from] FetchError),
-    /// The module could not be loaded.
-    #[error(transparent)]
-    Load(#[from] LoadError),
+    Engine(#[from] LoadError),
     /// A table is missing or unreachable.
     #[error(transparent)]
     Sink(#[from] SinkError),
@@ -33,9 +34,9 @@ pub enum StartupError {
     /// The configured canary batch is unusable.
     #[error(transparent)]
     Canary(#[from] CanaryError),
-    /// The first module version failed validation.
+    /// The first module version was refused (pin, load or canary).
     #[error("module refused: {0}")]
-    Refused(#[from] crate::hotswap::Refusal),
+    Refused(#[from] Refusal),
 }
 
 impl From<StartError> for StartupError {
@@ -47,6 +48,23 @@ impl From<StartError> for StartupError {
     }
 }
 
+/// The validator every module version a host runs goes through: the engine, the canary, the
+/// module configuration and the pin.
+pub fn validator(
+    module_args: &ModuleArgs,
+    engine_args: &EngineArgs,
+    canary: &crate::settings::CanaryArgs,
+) -> Result<Validator, StartupError> {
+    let engine = Engine::new(engine_args.engine_config()?)?;
+    let canary = Canary::load(canary.module_canary.as_deref())?;
+    Ok(Validator::new(
+        engine,
+        Arc::new(canary),
+        module_args.module_config.clone(),
+        module_args.module_sha256.clone(),
+    ))
+}
+
 /// Builds the engine, validates the configured module (canary included) and returns the
 /// reloader that keeps it up to date: `reloader.registry()` for the pipeline, then
 /// `reloader.spawn()` (long-running hosts) or `reloader.check_if_due()` per invocation
@@ -55,18 +73,11 @@ pub async fn load_swappable(
     module_args: &ModuleArgs,
     engine_args: &EngineArgs,
     swap_args: &HotSwapArgs,
-) -> Result<(Engine, Arc<Reloader>), StartupError> {
-    let engine = Engine::new(engine_args.engine_config()?)?;
-    let canary = Canary::load(swap_args.canary.module_canary.as_deref())?;
-    let validator = Validator::new(
-        engine.clone(),
-        Arc::new(canary),
-        module_args.module_config.clone(),
-        module_args.module_sha256.clone(),
-    );
+) -> Result<Arc<Reloader>, StartupError> {
+    let validator = validator(module_args, engine_args, &swap_args.canary)?;
     let store = open_store(&module_args.module).await?;
     let reloader = Reloader::start(store, validator, swap_args.poll_interval()).await?;
-    Ok((engine, Arc::new(reloader)))
+    Ok(Arc::new(reloader))
 }
 
 /// A module kept up to date by background polling: what a long-running host holds for as
@@ -78,8 +89,8 @@ pub struct LiveModule {
 }
 
 impl LiveModule {
-    /// The registry a [`Pipeline`](crate::pipeline::Pipeline) takes each batch's module from.
-    pub fn registry(&self) -> Arc<Registry> {
+    /// The registry a pipeline takes each batch's module from.
+    pub fn registry(&self) -> Arc<Registry<WasmModule>> {
         Arc::clone(self.reloader.registry())
     }
 
@@ -107,66 +118,42 @@ pub async fn start_hot_swap(
     engine_args: &EngineArgs,
     swap_args: &HotSwapArgs,
 ) -> Result<LiveModule, StartupError> {
-    // The engine lives on in the validator (and in every module), so it need not be kept here.
-    let (_engine, reloader) = load_swappable(module_args, engine_args, swap_args).await?;
+    let reloader = load_swappable(module_args, engine_args, swap_args).await?;
     let watcher = reloader.spawn();
     Ok(LiveModule { reloader, watcher })
 }
 
 /// The store for a module location.
-pub async fn open_store(
-    location: &crate::config::ModuleLocation,
-) -> Result<AnyStore, StartupError> {
-    AnyStore::open(location).await.ok_or_else(|| {
-        StartupError::Fetch(FetchError::Unsupported {
-            location: location.to_string(),
-            reason: "no such built-in module".into(),
-        })
-    })
+pub async fn open_store(location: &ModuleLocation) -> Result<AnyStore, StartupError> {
+    AnyStore::open(location)
+        .await
+        .ok_or_else(|| StartupError::UnknownBuiltin(location.to_string()))
 }
 
-/// Builds the engine and loads the configured module into a registry.
+/// Fetches, pin-checks and loads the configured module into a registry, without a canary run:
+/// for one-off runs such as `replay`, where the batch itself shows how the module does.
 pub async fn load_registry(
     module_args: &ModuleArgs,
     engine_args: &EngineArgs,
-) -> Result<(Engine, Arc<Registry>), StartupError> {
-    let engine = Engine::new(engine_args.engine_config()?)?;
-    let module = load_module(&engine, module_args).await?;
+) -> Result<Arc<Registry<WasmModule>>, StartupError> {
+    let validator = Arc::new(validator(
+        module_args,
+        engine_args,
+        &crate::settings::CanaryArgs::default(),
+    )?);
+    let fetched = open_store(&module_args.module).await?.fetch().await?;
+    let module = validator
+        .load_blocking(fetched.module, module_args.module.to_string())
+        .await?;
     tracing::info!(
-        module = %module.label(),
+        module = %swapstream_core::module::Module::label(&module),
         location = %module_args.module,
         size = module.size(),
         load_ms = module.load_time().as_secs_f64() * 1e3,
         from = ?module.compiled_from(),
         "module loaded"
     );
-    Ok((engine, Arc::new(Registry::new(module))))
-}
-
-/// Fetches, pin-checks and loads the configured module (no canary: for one-off runs such as
-/// `replay`, where the batch itself shows how the module does).
-pub async fn load_module(engine: &Engine, args: &ModuleArgs) -> Result<Module, StartupError> {
-    let bytes = open_store(&args.module).await?.fetch().await?.bytes;
-    check_pin(&args.module, &bytes, args.module_sha256.as_ref())?;
-    let engine = engine.clone();
-    let origin = args.module.to_string();
-    // Compiling is CPU-heavy; keep it off the async threads.
-    let module = tokio::task::spawn_blocking(move || engine.load(&bytes, &origin))
-        .await
-        .map_err(|e| LoadError::Engine(format!("module loading thread failed: {e}")))??;
-    Ok(module)
-}
-
-/// The DynamoDB client, from the standard AWS configuration chain (`AWS_REGION`,
-/// `AWS_ENDPOINT_URL_DYNAMODB`, credentials…).
-pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
-    let shared = aws_config::load_from_env().await;
-    let config = aws_sdk_dynamodb::config::Builder::from(&shared)
-        // The sink retries with its own bounded, jittered backoff (it also has to retry
-        // `UnprocessedItems`, which the SDK does not); one policy in one place.
-        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
+    Ok(Arc::new(Registry::new(module)))
 }
 
 /// The output and dead-letter sinks. Each table is described once, so a missing table is a
@@ -174,7 +161,7 @@ pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
 pub async fn dynamodb_sinks(
     config: &SinkConfig,
 ) -> Result<(DynamoDbItems, Option<DynamoDbDeadLetters>), StartupError> {
-    let client = dynamodb_client().await;
+    let client = dynamodb::client().await;
     let items = DynamoDbWriter::connect(client.clone(), &config.table, config.writer).await?;
     let dead_letters = match &config.dead_letter_table {
         Some(table) => Some(DynamoDbDeadLetters::new(

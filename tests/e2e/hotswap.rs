@@ -21,11 +21,11 @@ const KEY: &str = "analytics/live.wasm";
 const POLL: Duration = Duration::from_secs(1);
 
 fn built(name: &str) -> Vec<u8> {
-    std::fs::read(swapstream::modules::built_modules_dir().join(format!("{name}.wasm"))).unwrap()
+    std::fs::read(swapstream::builtin::built_modules_dir().join(format!("{name}.wasm"))).unwrap()
 }
 
 fn builtin(name: &str) -> Vec<u8> {
-    swapstream::modules::builtin(name).unwrap().to_vec()
+    swapstream::builtin::bytes(name).unwrap().to_vec()
 }
 
 fn fixture() -> PathBuf {
@@ -33,7 +33,7 @@ fn fixture() -> PathBuf {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    swapstream::store::sha256_hex(bytes)
+    swapstream_core::store::sha256_hex(bytes)
 }
 
 struct Stack {
@@ -128,9 +128,11 @@ fn push(s3: &S3Local, file: &Path) -> String {
 }
 
 fn lineage(bytes: &[u8]) -> String {
+    use swapstream_core::module::Module;
     let engine =
-        swapstream::engine::Engine::new(swapstream::engine::EngineConfig::default()).unwrap();
-    engine.load(bytes, "m").unwrap().label().lineage()
+        swapstream_engine::Engine::new(swapstream_engine::EngineConfig::default()).unwrap();
+    let module = swapstream_core::store::ModuleBytes::new(bytes);
+    engine.load(&module, "m").unwrap().label().lineage()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -103,7 +103,7 @@ impl<'a> Iterator for Columns<'a> {
     type Item = Record<'a>;
 
     // Inlined into the module's loop even where LLVM would not: a `Record` returned from a
-    // call goes through wasm's shadow stack in linear memory (2% of `average` in wasm).
+    // call goes through wasm's shadow stack in linear memory.
     #[inline(always)]
     fn next(&mut self) -> Option<Record<'a>> {
         if self.next >= self.len {

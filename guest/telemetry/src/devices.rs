@@ -9,10 +9,9 @@ const RECENT: usize = 64;
 ///
 /// A batch usually holds readings from a few devices, interleaved. A small direct-mapped
 /// table of recently seen ids (slot = the id's low bits) answers most lookups with one
-/// comparison; the rest go to a hash map (hashbrown with foldhash). In wasm this made the
-/// `average` module 10% faster than a `BTreeMap`, whose node search is a loop that wasmtime
-/// epoch-checks at every iteration; with 1,000 devices per batch it is 18% faster than the
-/// same table in front of a `BTreeMap`.
+/// comparison; the rest go to a hash map (hashbrown with foldhash). Not a `BTreeMap`: its
+/// node search is a loop, and wasmtime epoch-checks every iteration of a loop (BENCHMARKS.md
+/// compares the two).
 ///
 /// Modules get no randomness, so the hasher's seed is fixed for a given module build: device
 /// ids crafted against it could collide and make lookups linear in the number of devices

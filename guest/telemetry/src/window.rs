@@ -26,8 +26,7 @@ impl<'a> Window<'a> {
     ///
     /// By reference, cloned only when it widens the window: moving a `Cow` in wasm32 copies it
     /// with a load wider than the stores that wrote it, which defeats the CPU's store
-    /// forwarding (that copy held 7% of the `average` module's samples; by reference the
-    /// module is 2% faster).
+    /// forwarding.
     #[inline]
     // A `&Cow` rather than a `&str`: keeping it must not copy an owned timestamp's text.
     #[allow(clippy::ptr_arg)]

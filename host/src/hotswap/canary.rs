@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use crate::batch::Batch;
-use crate::lambda::event;
+use swapstream_core::batch::Batch;
+use swapstream_lambda_event as event;
 
 /// The reference fixture (`tests/fixtures/msk-event.json`): readings of two devices over two
 /// partitions, with a bad record in each — so a canary run exercises parsing, aggregation and

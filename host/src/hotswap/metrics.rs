@@ -9,7 +9,7 @@
 //!
 //! Which version is in force is service mode's `swapstream_module_info`, set per batch.
 
-use super::reloader::CheckOutcome;
+use super::outcome::CheckOutcome;
 #[cfg(doc)]
 use super::validate::Refusal;
 

@@ -2,9 +2,9 @@
 //! batches, without a restart — after it passed validation; a version that fails is refused
 //! and the running one stays.
 //!
-//! * [`Reloader`] polls a [`ModuleStore`](crate::store::ModuleStore) (cheaply: ETag, mtime),
-//!   fetches a new revision, has the [`Validator`] check it, and swaps it into the
-//!   [`Registry`](crate::registry::Registry). Batches take their module from the registry once,
+//! * [`Reloader`] polls a [`ModuleStore`](swapstream_core::store::ModuleStore) (cheaply:
+//!   ETag, mtime), fetches a new revision, has the [`Validator`] check it, and swaps it into
+//!   the [`Registry`](swapstream_core::registry::Registry). Batches take their module from the registry once,
 //!   at their start, so a batch runs entirely on one version and in-flight batches finish on
 //!   the old one.
 //! * [`Validator`]: sha256 pin, a component of this contract whose `info()` answers, and a
@@ -16,8 +16,8 @@
 //! Long-running hosts (service mode) start everything with one call:
 //!
 //! ```no_run
-//! # async fn f(module: swapstream::config::ModuleArgs, engine: swapstream::config::EngineArgs,
-//! #            swap: swapstream::config::HotSwapArgs) -> Result<(), swapstream::startup::StartupError> {
+//! # async fn f(module: swapstream::settings::ModuleArgs, engine: swapstream::settings::EngineArgs,
+//! #            swap: swapstream::settings::HotSwapArgs) -> Result<(), swapstream::startup::StartupError> {
 //! let live = swapstream::startup::start_hot_swap(&module, &engine, &swap).await?;
 //! let registry = live.registry(); // hand to the pipeline
 //! // … consume until shutdown, then:
@@ -30,10 +30,12 @@
 
 pub mod canary;
 mod metrics;
+pub mod outcome;
 pub mod recent;
 pub mod reloader;
 pub mod validate;
 
 pub use canary::{Canary, CanaryError};
-pub use reloader::{CheckOutcome, Reloader, StartError, Swap, SwapSource, Watcher};
+pub use outcome::{CheckOutcome, Swap, SwapSource};
+pub use reloader::{Reloader, StartError, Watcher};
 pub use validate::{CanaryRun, Refusal, Validated, Validator};

@@ -4,7 +4,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::engine::Module;
+use swapstream_core::module::Module;
+use swapstream_engine::WasmModule;
 
 /// How many previous versions stay compiled in memory. Each costs its machine code (about the
 /// size of the `.wasm`, a few MB at most); a rollback rarely goes further back than this.
@@ -13,13 +14,13 @@ pub const RECENT_VERSIONS: usize = 4;
 /// The most recently replaced versions, newest first, at most one per sha256.
 #[derive(Debug, Default)]
 pub struct RecentModules {
-    modules: VecDeque<Arc<Module>>,
+    modules: VecDeque<Arc<WasmModule>>,
 }
 
 impl RecentModules {
     /// Remembers `module` as the newest; the oldest beyond [`RECENT_VERSIONS`] is dropped
     /// (freed once no batch holds it any more).
-    pub fn remember(&mut self, module: Arc<Module>) {
+    pub fn remember(&mut self, module: Arc<WasmModule>) {
         let sha = &module.label().sha256;
         self.modules.retain(|m| &m.label().sha256 != sha);
         self.modules.push_front(module);
@@ -27,7 +28,7 @@ impl RecentModules {
     }
 
     /// Takes out the version with this sha256, if it is remembered.
-    pub fn take(&mut self, sha256: &str) -> Option<Arc<Module>> {
+    pub fn take(&mut self, sha256: &str) -> Option<Arc<WasmModule>> {
         let index = self
             .modules
             .iter()

@@ -7,11 +7,15 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
+use swapstream_core::module::Module;
+use swapstream_core::registry::Registry;
+use swapstream_core::store::{Fetched, ModuleLocation, ModuleStore, Revision, StoreError};
+use swapstream_engine::{CompiledFrom, WasmModule};
+
+use super::outcome::{CheckOutcome, Swap, SwapSource};
 use super::recent::RecentModules;
 use super::validate::{Refusal, Validated, Validator};
-use crate::engine::{CompiledFrom, Module, ModuleLabel};
-use crate::registry::Registry;
-use crate::store::{AnyStore, Fetched, ModuleStore, Revision, StoreError, sha256_hex};
+use crate::stores::AnyStore;
 
 /// Keeps a [`Registry`] on the newest valid version at a [`ModuleStore`].
 ///
@@ -20,7 +24,7 @@ use crate::store::{AnyStore, Fetched, ModuleStore, Revision, StoreError, sha256_
 /// environment runs no background task). Either way a batch that already took its module
 /// finishes on it: the swap only changes what the *next* batch takes.
 pub struct Reloader<S: ModuleStore = AnyStore> {
-    registry: Arc<Registry>,
+    registry: Arc<Registry<WasmModule>>,
     store: S,
     validator: Arc<Validator>,
     interval: Option<Duration>,
@@ -33,56 +37,6 @@ struct State {
     seen: Option<Revision>,
     last_check: Instant,
     recent: RecentModules,
-}
-
-/// What a check found and did.
-#[derive(Debug)]
-pub enum CheckOutcome {
-    /// The revision at the store is the one already dealt with.
-    Unchanged,
-    /// A new revision with the content already live (e.g. the same file uploaded again).
-    SameContent,
-    /// A new version went live.
-    Swapped(Swap),
-    /// A new version was refused; the running one stays.
-    Refused(Refusal),
-    /// The store could not be asked; the running version stays and the next check retries.
-    Unavailable(StoreError),
-}
-
-/// A completed swap.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Swap {
-    /// The version that was live.
-    pub from: ModuleLabel,
-    /// The version that is live now.
-    pub to: ModuleLabel,
-    /// Where the new version's compiled code came from.
-    pub source: SwapSource,
-    /// From noticing the new revision to the swap (fetch, compile, canary).
-    pub took: Duration,
-}
-
-/// Where a swapped-in version's code came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SwapSource {
-    /// Compiled from the `.wasm` now.
-    Compiled,
-    /// Loaded from the on-disk precompiled cache.
-    PrecompiledCache,
-    /// A recently live version still in memory (a rollback): no compile, no canary again.
-    Memory,
-}
-
-impl SwapSource {
-    /// A short name for logs and metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SwapSource::Compiled => "compiled",
-            SwapSource::PrecompiledCache => "precompiled_cache",
-            SwapSource::Memory => "memory",
-        }
-    }
 }
 
 /// Why the first version could not be loaded at start-up (there is nothing to fall back to).
@@ -104,9 +58,9 @@ impl<S: ModuleStore> Reloader<S> {
         interval: Option<Duration>,
     ) -> Result<Self, StartError> {
         let validator = Arc::new(validator);
-        let Fetched { bytes, revision } = store.fetch().await?;
+        let Fetched { module, revision } = store.fetch().await?;
         let validated = validator
-            .validate_blocking(bytes, store.location().to_string())
+            .validate_blocking(module, store.location().to_string())
             .await?;
         log_loaded(&validated, store.location());
         let registry = Arc::new(Registry::new(validated.module));
@@ -126,7 +80,7 @@ impl<S: ModuleStore> Reloader<S> {
     /// A reloader for a registry that is already running (its live version was loaded by
     /// other means). The first check fetches once and compares contents.
     pub fn new(
-        registry: Arc<Registry>,
+        registry: Arc<Registry<WasmModule>>,
         store: S,
         validator: Validator,
         interval: Option<Duration>,
@@ -145,7 +99,7 @@ impl<S: ModuleStore> Reloader<S> {
     }
 
     /// The registry it keeps up to date.
-    pub fn registry(&self) -> &Arc<Registry> {
+    pub fn registry(&self) -> &Arc<Registry<WasmModule>> {
         &self.registry
     }
 
@@ -210,16 +164,16 @@ impl<S: ModuleStore> Reloader<S> {
         {
             return outcome;
         }
-        let Fetched { bytes, revision } = match self.store.fetch().await {
+        let Fetched { module, revision } = match self.store.fetch().await {
             Ok(fetched) => fetched,
             Err(e) => return unavailable(e, location),
         };
-        let sha256 = sha256_hex(&bytes);
+        let sha256 = module.sha256().to_owned();
         if let Some(outcome) = self.known_content(state, &sha256, &revision, noticed) {
             return outcome;
         }
         let origin = format!("{location} ({})", revision.token);
-        match self.validator.validate_blocking(bytes, origin).await {
+        match self.validator.validate_blocking(module, origin).await {
             Ok(validated) => {
                 let source = match validated.module.compiled_from() {
                     CompiledFrom::Source => SwapSource::Compiled,
@@ -281,7 +235,7 @@ impl<S: ModuleStore> Reloader<S> {
     fn swap_in(
         &self,
         state: &mut State,
-        module: Arc<Module>,
+        module: Arc<WasmModule>,
         source: SwapSource,
         noticed: Instant,
     ) -> Swap {
@@ -363,12 +317,12 @@ impl Drop for Watcher {
     }
 }
 
-fn unavailable(error: StoreError, location: &crate::config::ModuleLocation) -> CheckOutcome {
+fn unavailable(error: StoreError, location: &ModuleLocation) -> CheckOutcome {
     tracing::warn!(%location, error = %error, "cannot check the module location; the running version stays");
     CheckOutcome::Unavailable(error)
 }
 
-fn log_loaded(validated: &Validated, location: &crate::config::ModuleLocation) {
+fn log_loaded(validated: &Validated, location: &ModuleLocation) {
     let module = &validated.module;
     tracing::info!(
         module = %module.label(),

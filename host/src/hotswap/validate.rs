@@ -1,14 +1,19 @@
 //! Validation before activation: a module version goes live only if its bytes match the pin,
-//! it is a component of this host's contract whose `info()` answers (the engine checks that
-//! while loading), and it processes the canary batch within its limits.
+//! it is a component of a contract this host serves whose `info()` answers (the engine checks
+//! that while loading), and it processes the canary batch within its limits.
+//!
+//! This is the host's one load path: bytes fetched and hashed once by a store
+//! ([`ModuleBytes`]), the pin checked once against that hash, then compiled or taken from the
+//! precompiled cache by it ([`Validator::load`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use swapstream_core::module::{Module, ModuleError, Ran, config_for};
+use swapstream_core::store::{ModuleBytes, Sha256Hex};
+use swapstream_engine::{Engine, LoadError, WasmModule};
+
 use super::canary::Canary;
-use crate::config::{Sha256Hex, module_config_for};
-use crate::engine::{Engine, LoadError, Module, ModuleError};
-use crate::store::sha256_hex;
 
 /// Checks module versions before they go live.
 pub struct Validator {
@@ -22,7 +27,7 @@ pub struct Validator {
 #[derive(Debug)]
 pub struct Validated {
     /// The module, ready to swap in.
-    pub module: Module,
+    pub module: WasmModule,
     /// Its canary run.
     pub canary: CanaryRun,
 }
@@ -126,31 +131,37 @@ impl Validator {
         &self.canary
     }
 
-    /// Checks `bytes` (from `origin`, for messages). CPU-bound — compiling can take seconds:
-    /// call it from a blocking thread (see [`Validator::validate_blocking`]).
-    pub fn validate(&self, bytes: &[u8], origin: &str) -> Result<Validated, Refusal> {
-        if let Some(pin) = &self.pin {
-            let actual = sha256_hex(bytes);
-            if actual != pin.0 {
-                return Err(Refusal::HashMismatch {
-                    origin: origin.to_owned(),
-                    expected: pin.0.clone(),
-                    actual,
-                });
-            }
+    /// Checks the pin and loads the module: the one load path, for every module a host runs
+    /// (with [`Validator::validate`]'s canary, or without it for one-off runs such as
+    /// `replay`). CPU-bound: compiling can take seconds.
+    pub fn load(&self, module: &ModuleBytes, origin: &str) -> Result<WasmModule, Refusal> {
+        if let Some(pin) = &self.pin
+            && module.sha256() != pin.0
+        {
+            return Err(Refusal::HashMismatch {
+                origin: origin.to_owned(),
+                expected: pin.0.clone(),
+                actual: module.sha256().to_owned(),
+            });
         }
-        let module = self.engine.load(bytes, origin)?;
-        let config = module_config_for(&self.config, &module.label().name);
-        let batch = self.canary.batch();
+        Ok(self.engine.load(module, origin)?)
+    }
+
+    /// Loads the module ([`Validator::load`]) and runs the canary batch through it. CPU-bound:
+    /// call it from a blocking thread (see [`Validator::validate_blocking`]).
+    pub fn validate(&self, module: &ModuleBytes, origin: &str) -> Result<Validated, Refusal> {
+        let module = self.load(module, origin)?;
+        let config = config_for(&self.config, &module.label().name);
+        let batch = self.canary.batch().clone();
+        let records = batch.len();
         let started = Instant::now();
-        let output = module
-            .aggregate(batch.partitions(), &config)
-            .map_err(|error| Refusal::Canary {
-                canary: self.canary.source().to_owned(),
-                error: Box::new(error),
-            })?;
+        let Ran { output, .. } = module.aggregate(batch, &config);
+        let output = output.map_err(|error| Refusal::Canary {
+            canary: self.canary.source().to_owned(),
+            error: Box::new(error),
+        })?;
         let canary = CanaryRun {
-            records: batch.len(),
+            records,
             items: output.items.len(),
             rejected: output.rejected.len(),
             time: started.elapsed(),
@@ -162,11 +173,23 @@ impl Validator {
     /// batches, health checks and Kafka meanwhile.
     pub async fn validate_blocking(
         self: &Arc<Self>,
-        bytes: Vec<u8>,
+        module: ModuleBytes,
         origin: String,
     ) -> Result<Validated, Refusal> {
         let validator = Arc::clone(self);
-        tokio::task::spawn_blocking(move || validator.validate(&bytes, &origin))
+        tokio::task::spawn_blocking(move || validator.validate(&module, &origin))
+            .await
+            .map_err(|e| Refusal::Internal(e.to_string()))?
+    }
+
+    /// [`Validator::load`] on a blocking thread.
+    pub async fn load_blocking(
+        self: &Arc<Self>,
+        module: ModuleBytes,
+        origin: String,
+    ) -> Result<WasmModule, Refusal> {
+        let validator = Arc::clone(self);
+        tokio::task::spawn_blocking(move || validator.load(&module, &origin))
             .await
             .map_err(|e| Refusal::Internal(e.to_string()))?
     }

@@ -110,7 +110,7 @@ fn replay_reads_self_managed_kafka_events_across_every_partition() {
 
 #[test]
 fn replay_runs_another_module_from_a_file() {
-    let stats = swapstream::modules::built_modules_dir().join("stats.wasm");
+    let stats = swapstream::builtin::built_modules_dir().join("stats.wasm");
     let out = swapstream(&[
         "replay",
         "--event",

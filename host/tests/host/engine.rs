@@ -3,27 +3,45 @@
 use std::time::Duration;
 
 use bytesize::ByteSize;
-use swapstream::engine::{
-    CompiledFrom, Engine, EngineConfig, Limits, LoadError, Module, ModuleError, PrecompiledCache,
+use swapstream_core::batch::Batch;
+use swapstream_core::item::Output;
+use swapstream_core::module::{Module, ModuleError};
+use swapstream_core::retry::{Classify, Recovery};
+use swapstream_core::store::ModuleBytes;
+use swapstream_engine::{
+    CompiledFrom, Engine, EngineConfig, Limits, LoadError, PrecompiledCache, WasmModule,
 };
-use swapstream::lambda::event;
+use swapstream_lambda_event as event;
 
 fn engine_with(limits: Limits, cache_dir: Option<std::path::PathBuf>) -> Engine {
     Engine::new(EngineConfig { limits, cache_dir }).unwrap()
 }
 
-fn misbehave(engine: &Engine) -> Module {
-    let path = swapstream::modules::built_modules_dir().join("misbehave.wasm");
-    engine
-        .load(&std::fs::read(path).unwrap(), "misbehave.wasm")
-        .unwrap()
+fn built(name: &str) -> ModuleBytes {
+    let path = swapstream::builtin::built_modules_dir().join(format!("{name}.wasm"));
+    ModuleBytes::new(std::fs::read(path).unwrap())
+}
+
+fn misbehave(engine: &Engine) -> WasmModule {
+    engine.load(&built("misbehave"), "misbehave.wasm").unwrap()
+}
+
+/// Runs `module` on `batch`, checking that the batch comes back unchanged.
+fn run(
+    module: &WasmModule,
+    batch: Batch,
+    config: &[(String, String)],
+) -> Result<Output, ModuleError> {
+    let ran = module.aggregate(batch.clone(), config);
+    assert_eq!(ran.batch, batch, "the batch comes back unchanged");
+    ran.output
 }
 
 fn mode(m: &str) -> Vec<(String, String)> {
     vec![("mode".to_owned(), m.to_owned())]
 }
 
-fn fixture_batch() -> swapstream::batch::Batch {
+fn fixture_batch() -> Batch {
     let json = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/fixtures/msk-event.json"
@@ -33,15 +51,15 @@ fn fixture_batch() -> swapstream::batch::Batch {
 }
 
 /// After any failure, the same module must still work on the next batch.
-fn assert_next_batch_works(module: &Module) {
-    let out = module.aggregate(fixture_batch().partitions(), &[]).unwrap();
+fn assert_next_batch_works(module: &WasmModule) {
+    let out = run(module, fixture_batch(), &[]).unwrap();
     assert_eq!(out.items.len(), 2, "the module works again after a failure");
 }
 
 #[test]
 fn loads_the_builtin_average_module_with_its_identity() {
     let engine = engine_with(Limits::default(), None);
-    let bytes = swapstream::modules::builtin("average").unwrap();
+    let bytes = &ModuleBytes::new(swapstream::builtin::bytes("average").unwrap());
     let module = engine.load(bytes, "builtin:average").unwrap();
     let label = module.label();
     assert_eq!(
@@ -60,9 +78,7 @@ fn loads_the_builtin_average_module_with_its_identity() {
 fn a_trap_is_a_typed_error_naming_the_module_and_the_next_batch_works() {
     let engine = engine_with(Limits::default(), None);
     let m = misbehave(&engine);
-    let err = m
-        .aggregate(fixture_batch().partitions(), &mode("trap"))
-        .unwrap_err();
+    let err = run(&m, fixture_batch(), &mode("trap")).unwrap_err();
     let ModuleError::Trap { module, message } = &err else {
         panic!("{err:?}")
     };
@@ -75,8 +91,8 @@ fn a_trap_is_a_typed_error_naming_the_module_and_the_next_batch_works() {
         err.to_string().starts_with("module misbehave@0.0.1#"),
         "{err}"
     );
-    assert!(!err.is_retryable());
-    let out = m.aggregate(fixture_batch().partitions(), &[]).unwrap();
+    assert_eq!(err.recovery(), Recovery::Permanent);
+    let out = run(&m, fixture_batch(), &[]).unwrap();
     assert_eq!(out.items.len(), 2);
 }
 
@@ -89,7 +105,7 @@ fn an_endless_loop_hits_the_time_budget() {
     let engine = engine_with(limits, None);
     let m = misbehave(&engine);
     let started = std::time::Instant::now();
-    let err = m.aggregate(&[], &mode("loop")).unwrap_err();
+    let err = run(&m, Batch::default(), &mode("loop")).unwrap_err();
     assert!(
         matches!(err, ModuleError::Timeout { budget, .. } if budget == Duration::from_millis(200)),
         "{err:?}"
@@ -99,7 +115,7 @@ fn an_endless_loop_hits_the_time_budget() {
         "interrupted promptly: {:?}",
         started.elapsed()
     );
-    assert!(err.is_retryable());
+    assert_eq!(err.recovery(), Recovery::Transient);
 }
 
 #[test]
@@ -110,7 +126,7 @@ fn a_memory_bomb_hits_the_memory_limit() {
     };
     let engine = engine_with(limits, None);
     let m = misbehave(&engine);
-    let err = m.aggregate(&[], &mode("memory")).unwrap_err();
+    let err = run(&m, Batch::default(), &mode("memory")).unwrap_err();
     let ModuleError::MemoryLimit {
         requested, limit, ..
     } = err
@@ -126,7 +142,7 @@ fn a_memory_bomb_hits_the_memory_limit() {
 fn deep_recursion_hits_the_stack_limit() {
     let engine = engine_with(Limits::default(), None);
     let m = misbehave(&engine);
-    let err = m.aggregate(&[], &mode("recursion")).unwrap_err();
+    let err = run(&m, Batch::default(), &mode("recursion")).unwrap_err();
     assert!(
         matches!(err, ModuleError::StackOverflow { limit, .. } if limit == 1 << 20),
         "{err:?}"
@@ -143,7 +159,7 @@ fn output_beyond_the_limit_is_refused() {
     };
     let engine = engine_with(limits, None);
     let m = misbehave(&engine);
-    let err = m.aggregate(&[], &mode("huge-output")).unwrap_err();
+    let err = run(&m, Batch::default(), &mode("huge-output")).unwrap_err();
     let ModuleError::OutputTooLarge { bytes, limit, .. } = err else {
         panic!("{err:?}")
     };
@@ -161,9 +177,7 @@ fn a_log_flood_is_capped_and_does_not_fail_the_batch() {
         None,
     );
     let m = misbehave(&engine);
-    let out = m
-        .aggregate(fixture_batch().partitions(), &mode("log-flood"))
-        .unwrap();
+    let out = run(&m, fixture_batch(), &mode("log-flood")).unwrap();
     assert_eq!(out.items.len(), 2);
 }
 
@@ -171,12 +185,12 @@ fn a_log_flood_is_capped_and_does_not_fail_the_batch() {
 fn module_reported_failures_keep_their_kind() {
     let engine = engine_with(Limits::default(), None);
     let m = misbehave(&engine);
-    let err = m.aggregate(&[], &mode("fail")).unwrap_err();
+    let err = run(&m, Batch::default(), &mode("fail")).unwrap_err();
     assert!(
         matches!(&err, ModuleError::Failed { message, .. } if message == "misbehave: asked to fail"),
         "{err:?}"
     );
-    let err = m.aggregate(&[], &mode("nonsense")).unwrap_err();
+    let err = run(&m, Batch::default(), &mode("nonsense")).unwrap_err();
     assert!(
         matches!(&err, ModuleError::InvalidConfig { message, .. } if message == "unknown mode `nonsense`"),
         "{err:?}"
@@ -184,9 +198,50 @@ fn module_reported_failures_keep_their_kind() {
 }
 
 #[test]
+fn one_engine_runs_modules_of_contracts_0_2_and_0_3_side_by_side_with_the_same_types() {
+    let engine = engine_with(Limits::default(), None);
+    let average = engine.load(&built("average"), "average.wasm").unwrap();
+    let next = engine
+        .load(&built("contract-next"), "contract-next.wasm")
+        .unwrap();
+    assert_eq!(average.contract(), "swapstream:analytics@0.2.0");
+    assert_eq!(next.contract(), "swapstream:analytics@0.3.0");
+    assert_eq!(
+        next.label().name_version(),
+        "contract-next@0.3.0",
+        "info() answers through the 0.3 bindings"
+    );
+    // The same core batch goes into both and the same core item type comes out.
+    let averaged = run(&average, fixture_batch(), &[]).unwrap();
+    let counted = run(&next, fixture_batch(), &[]).unwrap();
+    assert_eq!(averaged.items.len(), 2);
+    let counts: Vec<String> = counted
+        .items
+        .iter()
+        .map(|i| swapstream_core::item::dynamodb_json(i).to_string())
+        .collect();
+    assert_eq!(
+        counts,
+        vec![
+            r#"{"partition":{"N":"0"},"records":{"N":"6"}}"#,
+            r#"{"partition":{"N":"1"},"records":{"N":"6"}}"#
+        ]
+    );
+    // 0.3's added function is reachable; a 0.2 module simply has none of it.
+    assert_eq!(
+        next.describe().unwrap(),
+        vec![(
+            "summary".to_owned(),
+            "records per partition (contract 0.3 test module)".to_owned()
+        )]
+    );
+    assert_eq!(average.describe().unwrap(), Vec::new());
+}
+
+#[test]
 fn refuses_bytes_that_are_not_a_component_with_a_clear_reason() {
     let engine = engine_with(Limits::default(), None);
-    let err = |bytes: &[u8]| engine.load(bytes, "m.wasm").unwrap_err();
+    let err = |bytes: &[u8]| engine.load(&ModuleBytes::new(bytes), "m.wasm").unwrap_err();
     assert!(matches!(err(b"hello"), LoadError::NotWasm { .. }));
     assert_eq!(
         err(b"\0asm\x01\0\0\0").to_string(),
@@ -198,7 +253,7 @@ fn refuses_bytes_that_are_not_a_component_with_a_clear_reason() {
     assert!(matches!(e, LoadError::WrongWorld { .. }), "{e:?}");
     assert!(
         e.to_string()
-            .starts_with("m.wasm does not fit the swapstream:analytics@0.2.0 contract"),
+            .starts_with("m.wasm does not fit the swapstream:analytics@0.2.0 or 0.3.0 contract"),
         "{e}"
     );
 }
@@ -206,7 +261,7 @@ fn refuses_bytes_that_are_not_a_component_with_a_clear_reason() {
 #[test]
 fn the_precompiled_cache_is_used_on_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = swapstream::modules::builtin("average").unwrap();
+    let bytes = &ModuleBytes::new(swapstream::builtin::bytes("average").unwrap());
     let first = engine_with(Limits::default(), Some(dir.path().into()));
     assert_eq!(
         first.load(bytes, "a").unwrap().compiled_from(),
@@ -216,20 +271,13 @@ fn the_precompiled_cache_is_used_on_the_next_start() {
     let second = engine_with(Limits::default(), Some(dir.path().into()));
     let module = second.load(bytes, "a").unwrap();
     assert_eq!(module.compiled_from(), CompiledFrom::Cache);
-    assert_eq!(
-        module
-            .aggregate(fixture_batch().partitions(), &[])
-            .unwrap()
-            .items
-            .len(),
-        2
-    );
+    assert_eq!(run(&module, fixture_batch(), &[]).unwrap().items.len(), 2);
 }
 
 #[test]
 fn a_corrupted_cache_entry_is_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = swapstream::modules::builtin("average").unwrap();
+    let bytes = &ModuleBytes::new(swapstream::builtin::bytes("average").unwrap());
     let engine = engine_with(Limits::default(), Some(dir.path().into()));
     let module = engine.load(bytes, "a").unwrap();
     let path = engine.cache().unwrap().path_for(&module.label().sha256);
@@ -241,14 +289,7 @@ fn a_corrupted_cache_entry_is_rebuilt() {
     let restarted = engine_with(Limits::default(), Some(dir.path().into()));
     let module = restarted.load(bytes, "a").unwrap();
     assert_eq!(module.compiled_from(), CompiledFrom::Source);
-    assert_eq!(
-        module
-            .aggregate(fixture_batch().partitions(), &[])
-            .unwrap()
-            .items
-            .len(),
-        2
-    );
+    assert_eq!(run(&module, fixture_batch(), &[]).unwrap().items.len(), 2);
     // …and the rebuilt entry is good again.
     let again = engine_with(Limits::default(), Some(dir.path().into()));
     assert_eq!(
@@ -260,7 +301,7 @@ fn a_corrupted_cache_entry_is_rebuilt() {
 #[test]
 fn a_cache_entry_from_another_engine_is_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = swapstream::modules::builtin("average").unwrap();
+    let bytes = &ModuleBytes::new(swapstream::builtin::bytes("average").unwrap());
     let engine = engine_with(Limits::default(), Some(dir.path().into()));
     let sha = engine.load(bytes, "a").unwrap().label().sha256.clone();
     // Code precompiled by an engine with other settings, under this engine's file name and
@@ -269,7 +310,7 @@ fn a_cache_entry_from_another_engine_is_rebuilt() {
     other.epoch_interruption(false);
     let foreign = wasmtime::Engine::new(&other)
         .unwrap()
-        .precompile_component(bytes)
+        .precompile_component(bytes.bytes())
         .unwrap();
     let entry = PrecompiledCache::entry_contents(&foreign);
     std::fs::write(engine.cache().unwrap().path_for(&sha), entry).unwrap();

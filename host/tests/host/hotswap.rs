@@ -7,26 +7,30 @@ use std::time::{Duration, Instant};
 
 use bytesize::ByteSize;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
-use swapstream::config::{ModuleLocation, Sha256Hex};
-use swapstream::engine::bindings::{Item, Value};
-use swapstream::engine::{CompiledFrom, Engine, EngineConfig, Limits};
 use swapstream::hotswap::{Canary, CheckOutcome, Reloader, StartError, SwapSource, Validator};
-use swapstream::lambda::event;
-use swapstream::pipeline::{Pipeline, PipelineSettings};
-use swapstream::sink::{DeadLetter, DeadLetterSink, ItemSink, SinkError, WriteStats};
-use swapstream::store::{FileStore, ModuleStore, sha256_hex};
+use swapstream_core::item::{Item, Value};
+use swapstream_core::module::Module;
+use swapstream_core::pipeline::{Pipeline, PipelineSettings};
+use swapstream_core::sink::{DeadLetter, DeadLetterSink, ItemSink, SinkError, WriteStats};
+use swapstream_core::store::{
+    FileStore, ModuleBytes, ModuleLocation, ModuleStore, Sha256Hex, sha256_hex,
+};
+use swapstream_engine::{CompiledFrom, Engine, EngineConfig, Limits, WasmModule};
+use swapstream_lambda_event as event;
 
 fn built(name: &str) -> Vec<u8> {
-    std::fs::read(swapstream::modules::built_modules_dir().join(format!("{name}.wasm"))).unwrap()
+    std::fs::read(swapstream::builtin::built_modules_dir().join(format!("{name}.wasm"))).unwrap()
 }
 
 fn average() -> Vec<u8> {
-    swapstream::modules::builtin("average").unwrap().to_vec()
+    swapstream::builtin::bytes("average").unwrap().to_vec()
 }
 
 fn stats() -> Vec<u8> {
-    swapstream::modules::builtin("stats").unwrap().to_vec()
+    swapstream::builtin::bytes("stats").unwrap().to_vec()
 }
+
+type TestPipeline = Pipeline<WasmModule, Capture, Capture>;
 
 /// Publishes like an operator would: write aside, rename over (a new inode every time).
 fn publish(path: &Path, bytes: &[u8]) {
@@ -116,10 +120,7 @@ impl DeadLetterSink for Capture {
     }
 }
 
-fn pipeline(
-    reloader: &Reloader<FileStore>,
-    config: &[(&str, &str)],
-) -> (Pipeline<Capture, Capture>, Capture) {
+fn pipeline(reloader: &Reloader<FileStore>, config: &[(&str, &str)]) -> (TestPipeline, Capture) {
     let capture = Capture::default();
     let pipeline = Pipeline::new(
         reloader.registry().clone(),
@@ -137,7 +138,7 @@ fn pipeline(
 }
 
 /// Runs the fixture batch through the pipeline; returns the lineage of each item it wrote.
-async fn batch_lineages(pipeline: &Pipeline<Capture, Capture>, capture: &Capture) -> Vec<String> {
+async fn batch_lineages(pipeline: &TestPipeline, capture: &Capture) -> Vec<String> {
     let json = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/fixtures/msk-event.json"
@@ -145,10 +146,7 @@ async fn batch_lineages(pipeline: &Pipeline<Capture, Capture>, capture: &Capture
     .unwrap();
     let event = event::decode(&json).unwrap();
     capture.items.lock().unwrap().clear();
-    let report = pipeline
-        .process(event.batch, event.undecodable)
-        .await
-        .unwrap();
+    let report = pipeline.process(event.into_delivery()).await.unwrap();
     assert_eq!(report.items, 2);
     let items = capture.items.lock().unwrap();
     items.iter().map(|i| attribute(i, "module")).collect()
@@ -166,7 +164,7 @@ fn attribute(item: &Item, name: &str) -> String {
 }
 
 fn label_of(bytes: &[u8]) -> String {
-    let module = engine().load(bytes, "m").unwrap();
+    let module = engine().load(&ModuleBytes::new(bytes), "m").unwrap();
     module.label().lineage()
 }
 
@@ -238,6 +236,53 @@ async fn a_published_version_goes_live_on_the_next_check_and_the_next_batch_runs
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_module_of_contract_0_3_replaces_a_0_2_module_and_back_in_a_running_host() {
+    let f = start_with(&average(), &[], None, None).await;
+    let (pipeline, capture) = pipeline(&f.reloader, &[]);
+    let next = label_of(&built("contract-next"));
+    publish(&f.path, &built("contract-next"));
+    let swap = swapped(f.reloader.check_now().await);
+    assert_eq!(swap.to.lineage(), next);
+    assert_eq!(
+        f.reloader.registry().current().contract(),
+        "swapstream:analytics@0.3.0"
+    );
+    // The next batch runs on the 0.3 module: one item per partition, with its lineage.
+    let json = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/msk-event.json"
+    ))
+    .unwrap();
+    capture.items.lock().unwrap().clear();
+    let report = pipeline
+        .process(event::decode(&json).unwrap().into_delivery())
+        .await
+        .unwrap();
+    assert_eq!((report.records, report.items), (12, 2));
+    assert_eq!(
+        capture
+            .items
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|i| (attribute(i, "records"), attribute(i, "module")))
+            .collect::<Vec<_>>(),
+        vec![
+            ("6".to_owned(), next.clone()),
+            ("6".to_owned(), next.clone())
+        ]
+    );
+    // …and back to the 0.2 module, from memory.
+    publish(&f.path, &average());
+    let back = swapped(f.reloader.check_now().await);
+    assert_eq!(back.source, SwapSource::Memory);
+    assert_eq!(
+        f.reloader.registry().current().contract(),
+        "swapstream:analytics@0.2.0"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn publishing_the_old_module_again_rolls_back_from_memory_without_compiling() {
     let f = start_with(&average(), &[], None, None).await;
     publish(&f.path, &stats());
@@ -277,7 +322,7 @@ async fn a_batch_in_flight_finishes_on_the_version_it_started_with() {
     )
     .unwrap()
     .batch;
-    let output = in_flight.aggregate(batch.partitions(), &[]).unwrap();
+    let output = in_flight.aggregate(batch, &[]).output.unwrap();
     assert_eq!(in_flight.label().name, "average");
     assert!(
         output
@@ -341,7 +386,7 @@ async fn each_bad_version_is_refused_and_the_running_version_keeps_processing() 
 
 async fn assert_refused(
     f: &Fixture,
-    pipeline: &Pipeline<Capture, Capture>,
+    pipeline: &TestPipeline,
     capture: &Capture,
     what: &str,
     bytes: &[u8],
@@ -475,7 +520,7 @@ async fn the_background_watcher_swaps_within_the_poll_interval() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_builtin_module_is_never_polled() {
-    let store = swapstream::store::AnyStore::open(&ModuleLocation::Builtin("average".into()))
+    let store = swapstream::stores::AnyStore::open(&ModuleLocation::Builtin("average".into()))
         .await
         .unwrap();
     assert!(!store.can_change());
@@ -580,7 +625,7 @@ async fn a_restarted_host_swaps_from_the_precompiled_cache_and_rebuilds_bad_entr
         .unwrap()
         .precompile_component(&average())
         .unwrap();
-    let forged = swapstream::engine::PrecompiledCache::entry_contents(&foreign);
+    let forged = swapstream_engine::PrecompiledCache::entry_contents(&foreign);
     std::fs::write(&average_entry, forged).unwrap();
     let fourth = restart().await;
     publish(&path, &average());
@@ -638,8 +683,8 @@ const LOAD_RECORDS: i64 = 100;
 
 /// Batch `k`: readings of devices `k*1000+1 ..= k*1000+100` (one item each), then one record
 /// that is not JSON (one dead letter), at offsets `k*1000 ..= k*1000+100`.
-fn load_batch(k: i64) -> swapstream::batch::Batch {
-    use swapstream::batch::{BatchBuilder, RecordRef};
+fn load_batch(k: i64) -> swapstream_core::batch::Batch {
+    use swapstream_core::batch::{BatchBuilder, RecordRef};
     let mut b = BatchBuilder::new();
     let partition = i32::try_from(k % 4).unwrap();
     for i in 0..=LOAD_RECORDS {
@@ -686,11 +731,11 @@ struct Ran {
 #[tokio::test(flavor = "multi_thread")]
 async fn under_continuous_load_average_stats_average_swap_without_loss_or_mixed_batches() {
     use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-    use swapstream::config::{CanaryArgs, EngineArgs, HotSwapArgs, ModuleArgs};
+    use swapstream::settings::{CanaryArgs, EngineArgs, HotSwapArgs, ModuleArgs};
 
     const POLL: Duration = Duration::from_millis(250);
-    // Fetch, compile and canary run of a new version: ~0.2 s on an idle machine (see
-    // BENCHMARKS.md, hot swap); room for a shared 2-core CI machine.
+    // Fetch, compile and canary run of a new version (BENCHMARKS.md, hot swap), with room
+    // for a shared 2-core CI machine.
     const VALIDATION: Duration = Duration::from_secs(3);
 
     let dir = tempfile::tempdir().unwrap();
@@ -738,7 +783,10 @@ async fn under_continuous_load_average_stats_average_swap_without_loss_or_mixed_
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let batch = load_batch(k);
                     let started = Instant::now();
-                    let report = pipeline.process(batch, Vec::new()).await.unwrap();
+                    let report = pipeline
+                        .process(swapstream_core::batch::Delivery::from(batch))
+                        .await
+                        .unwrap();
                     let ended = Instant::now();
                     assert_eq!(
                         (report.records, report.items, report.rejected),

@@ -9,7 +9,7 @@ fn fixture(name: &str) -> String {
 }
 
 fn built(name: &str) -> String {
-    swapstream::modules::built_modules_dir()
+    swapstream::builtin::built_modules_dir()
         .join(format!("{name}.wasm"))
         .display()
         .to_string()
@@ -114,7 +114,7 @@ fn check_refuses_with_one_line_and_exit_1() {
     assert!(
         stderr(&out).contains(
             "was built for swapstream:analytics@1.0.0, but this host speaks \
-             swapstream:analytics@0.2.0 (incompatible major version)"
+             swapstream:analytics@0.2.0 or 0.3.0 (incompatible version)"
         ),
         "{}",
         stderr(&out)
@@ -313,7 +313,7 @@ fn a_cache_entry_from_another_wasmtime_version_is_rebuilt() {
         .parse()
         .unwrap();
     forged[at + 2..at + 4].copy_from_slice(format!("{:02}", major - 1).as_bytes());
-    let contents = swapstream::engine::PrecompiledCache::entry_contents(&forged);
+    let contents = swapstream_engine::PrecompiledCache::entry_contents(&forged);
     std::fs::write(&entry, contents).unwrap();
 
     let out = run(&["module", "check", &stats], Some(cache));

@@ -15,16 +15,17 @@ use rdkafka::producer::DefaultProducerContext;
 use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
 use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 use rdkafka::{Offset, TopicPartitionList};
-use swapstream::engine::bindings::{Item, Value};
-use swapstream::engine::{Engine, EngineConfig};
-use swapstream::pipeline::{Pipeline, PipelineSettings};
-use swapstream::registry::Registry;
-use swapstream::service::{Health, RunSummary, Service, ServiceSettings};
-use swapstream::sink::dynamodb::DynamoDbDeadLetters;
-use swapstream::sink::retry::Backoff;
-use swapstream::sink::{ItemSink, SinkError, WriteStats};
-use swapstream::source::kafka::config::SecurityConfig;
-use swapstream::source::kafka::{BatchLimits, ClientHooks, KafkaConnection, KafkaSource};
+use swapstream_aws::dynamodb::DynamoDbDeadLetters;
+use swapstream_core::item::{Item, Value};
+use swapstream_core::pipeline::{Pipeline, PipelineSettings};
+use swapstream_core::registry::Registry;
+use swapstream_core::retry::{Backoff, RetryPolicy};
+use swapstream_core::sink::{ItemSink, SinkError, WriteStats};
+use swapstream_core::source::Source;
+use swapstream_core::store::ModuleBytes;
+use swapstream_core::worker::{BatchLimits, Health, RunSummary, ServiceSettings, Worker};
+use swapstream_engine::{Engine, EngineConfig, WasmModule};
+use swapstream_kafka::{ClientHooks, KafkaConnection, KafkaSource, SecurityConfig};
 
 const TOPIC: &str = "readings";
 const PARTITIONS: i32 = 3;
@@ -206,16 +207,18 @@ fn settings() -> ServiceSettings {
             max_wait: Duration::from_millis(100),
         },
         max_in_flight: 4,
-        retry: Backoff {
-            max_attempts: u32::MAX,
-            base: Duration::from_millis(50),
-            max: Duration::from_millis(200),
+        retry: RetryPolicy {
+            backoff: Backoff {
+                max_attempts: u32::MAX,
+                base: Duration::from_millis(50),
+                max: Duration::from_millis(200),
+            },
         },
         shutdown_timeout: Duration::from_secs(3),
     }
 }
 
-fn registry() -> Arc<Registry> {
+fn registry() -> Arc<Registry<WasmModule>> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SWAPSTREAM_TEST_LOG")
@@ -233,7 +236,7 @@ fn registry() -> Arc<Registry> {
     });
     let module = engine
         .load(
-            swapstream::modules::builtin("average").unwrap(),
+            &ModuleBytes::new(swapstream::builtin::bytes("average").unwrap()),
             "builtin:average",
         )
         .unwrap();
@@ -246,7 +249,7 @@ fn service(
     group: &str,
     sink: MemorySink,
 ) -> (
-    Service<MemorySink, Option<DynamoDbDeadLetters>>,
+    Worker<KafkaSource, WasmModule, MemorySink, Option<DynamoDbDeadLetters>>,
     Arc<Health>,
 ) {
     let connection = KafkaConnection {
@@ -269,7 +272,7 @@ fn service(
     let health = Arc::new(Health::new(source.status()));
     let pipeline = Pipeline::new(registry(), sink, None, PipelineSettings::default());
     (
-        Service::new(pipeline, source, health.clone(), settings()),
+        Worker::new(pipeline, source, health.clone(), settings()),
         health,
     )
 }

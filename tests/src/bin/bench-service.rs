@@ -256,7 +256,7 @@ async fn main() {
                 dir.path(),
             )
             .env("SWAPSTREAM_TABLE", &table)
-            .env("SWAPSTREAM_LOG", "warn,swapstream::pipeline=info")
+            .env("SWAPSTREAM_LOG", "warn,swapstream_core::pipeline=info")
             .env("SWAPSTREAM_LOG_FORMAT", "json")
             .env("SWAPSTREAM_BATCH_MAX_RECORDS", &batch.to_string());
             let mut config = config;

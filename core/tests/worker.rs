@@ -1,0 +1,291 @@
+//! The service's worker over the in-memory source: no broker, no WebAssembly. A native module
+//! turns each record into one item keyed by its coordinates; the sink records what it wrote
+//! and can be told to fail. The test drives the worker through a sink outage, a rebalance and
+//! a crash followed by a restart, and checks the result against the log itself: every record
+//! written, nothing committed that was not written, every offset committed in the end.
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use swapstream_core::batch::Batch;
+use swapstream_core::item::{Attribute, Item, Output, Value};
+use swapstream_core::module::{Module, ModuleLabel, Ran};
+use swapstream_core::pipeline::{Pipeline, PipelineSettings};
+use swapstream_core::registry::Registry;
+use swapstream_core::retry::{Backoff, RetryPolicy};
+use swapstream_core::sink::{DeadLetter, DeadLetterSink, ItemSink, SinkError, WriteStats};
+use swapstream_core::source::TopicPartition;
+use swapstream_core::source::memory::{MemoryLog, MemorySource};
+use swapstream_core::worker::{BatchLimits, Health, RunSummary, ServiceSettings, Worker};
+
+const TOPIC: &str = "sensors";
+
+/// One item per record: `{"partition": p, "offset": o}`.
+struct Echo(ModuleLabel);
+
+impl Module for Echo {
+    fn label(&self) -> &ModuleLabel {
+        &self.0
+    }
+
+    fn aggregate(&self, batch: Batch, _config: &[(String, String)]) -> Ran {
+        let items = batch
+            .records()
+            .map(|(c, _)| Item {
+                attributes: vec![
+                    Attribute {
+                        name: "partition".into(),
+                        value: Value::N(c.partition.to_string()),
+                    },
+                    Attribute {
+                        name: "offset".into(),
+                        value: Value::N(c.offset.to_string()),
+                    },
+                ],
+            })
+            .collect();
+        Ran {
+            batch,
+            output: Ok(Output {
+                items,
+                rejected: Vec::new(),
+            }),
+        }
+    }
+}
+
+/// Keeps every (partition, offset) written, and how many writes failed while told to.
+#[derive(Clone, Default)]
+struct Recorder {
+    written: Arc<Mutex<Vec<(i32, i64)>>>,
+    failing: Arc<AtomicBool>,
+    failures: Arc<AtomicUsize>,
+}
+
+impl Recorder {
+    fn distinct(&self) -> BTreeSet<(i32, i64)> {
+        self.written.lock().unwrap().iter().copied().collect()
+    }
+}
+
+fn number(item: &Item, name: &str) -> i64 {
+    item.attributes
+        .iter()
+        .find_map(|a| match (&a.value, a.name == name) {
+            (Value::N(n), true) => n.parse().ok(),
+            _ => None,
+        })
+        .unwrap()
+}
+
+impl ItemSink for Recorder {
+    async fn write(&self, items: Vec<Item>) -> Result<WriteStats, SinkError> {
+        if self.failing.load(Ordering::SeqCst) {
+            self.failures.fetch_add(1, Ordering::SeqCst);
+            return Err(SinkError::GaveUp {
+                table: "memory".into(),
+                attempts: 1,
+                pending: items.len(),
+                last_error: "told to fail".into(),
+            });
+        }
+        let n = items.len();
+        self.written.lock().unwrap().extend(
+            items
+                .iter()
+                .map(|i| (number(i, "partition") as i32, number(i, "offset"))),
+        );
+        Ok(WriteStats {
+            written: n,
+            ..WriteStats::default()
+        })
+    }
+}
+
+impl DeadLetterSink for Recorder {
+    async fn write(&self, letters: Vec<DeadLetter>) -> Result<WriteStats, SinkError> {
+        assert!(letters.is_empty(), "Echo rejects nothing");
+        Ok(WriteStats::default())
+    }
+}
+
+fn tp(p: i32) -> TopicPartition {
+    (TOPIC.to_owned(), p)
+}
+
+fn append(log: &MemoryLog, per_partition: usize) {
+    for p in 0..2 {
+        for _ in 0..per_partition {
+            log.append(TOPIC, p, b"{}");
+        }
+    }
+}
+
+/// Every (partition, offset) in the log, from the log itself.
+fn everything_in(log: &MemoryLog) -> BTreeSet<(i32, i64)> {
+    (0..2)
+        .flat_map(|p| (0..log.end_offset(&tp(p))).map(move |o| (p, o)))
+        .collect()
+}
+
+struct Running {
+    source: MemorySource,
+    health: Arc<Health>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<RunSummary>,
+}
+
+fn start(log: &MemoryLog, sink: &Recorder) -> Running {
+    let source = MemorySource::join(log, [tp(0), tp(1)]);
+    let health = Arc::new(Health::new(swapstream_core::source::Source::status(
+        &source,
+    )));
+    let label = ModuleLabel {
+        name: "echo".into(),
+        version: "1".into(),
+        sha256: "0".repeat(64),
+    };
+    let pipeline = Pipeline::new(
+        Arc::new(Registry::new(Echo(label))),
+        sink.clone(),
+        sink.clone(),
+        PipelineSettings::default(),
+    );
+    let settings = ServiceSettings {
+        limits: BatchLimits {
+            max_records: 16,
+            max_bytes: 1 << 20,
+            max_wait: Duration::from_millis(20),
+        },
+        max_in_flight: 3,
+        retry: RetryPolicy {
+            backoff: Backoff {
+                max_attempts: u32::MAX,
+                base: Duration::from_millis(10),
+                max: Duration::from_millis(40),
+            },
+        },
+        shutdown_timeout: Duration::from_secs(2),
+    };
+    let worker = Worker::new(pipeline, source.clone(), health.clone(), settings);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        worker
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap()
+    });
+    Running {
+        source,
+        health,
+        stop,
+        task,
+    }
+}
+
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_writes_every_record_through_an_outage_a_rebalance_and_a_restart() {
+    let log = MemoryLog::new();
+    let sink = Recorder::default();
+    append(&log, 200);
+
+    // A sink outage from the start: the worker pauses, reports it, commits nothing.
+    sink.failing.store(true, Ordering::SeqCst);
+    let first = start(&log, &sink);
+    until("failed write attempts", || {
+        sink.failures.load(Ordering::SeqCst) >= 3
+    })
+    .await;
+    assert!(swapstream_core::source::Source::is_paused(&first.source));
+    let report = first.health.report();
+    assert!(!report.healthy);
+    assert!(
+        report
+            .failing
+            .as_deref()
+            .is_some_and(|f| f.contains("told to fail")),
+        "{report:?}"
+    );
+    first.source.commit();
+    assert_eq!(
+        (log.committed(&tp(0)), log.committed(&tp(1))),
+        (None, None),
+        "nothing unwritten is committed"
+    );
+
+    // The sink recovers: everything is written and the worker is healthy again.
+    sink.failing.store(false, Ordering::SeqCst);
+    until("the first 400 records", || {
+        sink.distinct() == everything_in(&log)
+    })
+    .await;
+    until("health", || first.health.report().healthy).await;
+
+    // A rebalance takes partition 0 away while records arrive, then gives it back: what was
+    // stored is committed at the revoke, and the records are read from there.
+    append(&log, 100);
+    first.source.rebalance([tp(1)]);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    first.source.rebalance([tp(0), tp(1)]);
+    until("the records around the rebalance", || {
+        sink.distinct() == everything_in(&log)
+    })
+    .await;
+
+    // A crash: the task is killed, so what it stored since the rebalance is never committed.
+    first.task.abort();
+    let _ = first.task.await;
+    drop(first.stop);
+    let committed_at_crash: BTreeMap<i32, i64> = (0..2)
+        .map(|p| (p, log.committed(&tp(p)).unwrap_or(0)))
+        .collect();
+    append(&log, 50);
+
+    // A restart reads from the committed offsets: the records after them come again (at least
+    // once), the new ones for the first time, and nothing is missing.
+    let written_before = sink.written.lock().unwrap().len();
+    let second = start(&log, &sink);
+    until("every record after the restart", || {
+        sink.distinct() == everything_in(&log)
+    })
+    .await;
+    let rewritten: usize = sink.written.lock().unwrap().len() - written_before;
+    let expected_rereads: usize = (0..2)
+        .map(|p| (log.end_offset(&tp(p)) - committed_at_crash[&p]) as usize)
+        .sum();
+    assert!(
+        rewritten >= expected_rereads,
+        "read again from the commit: {rewritten} writes, {expected_rereads} records after the commits"
+    );
+
+    // A graceful stop commits everything that was written.
+    second.stop.send(()).unwrap();
+    let summary = second.task.await.unwrap();
+    assert!(summary.closed_cleanly);
+    assert_eq!(summary.records as usize, expected_rereads);
+    for p in 0..2 {
+        assert_eq!(
+            log.committed(&tp(p)),
+            Some(log.end_offset(&tp(p))),
+            "partition {p} committed to its end"
+        );
+    }
+    assert_eq!(sink.distinct(), everything_in(&log));
+}
