@@ -42,3 +42,13 @@ output "artifact_bucket" {
   description = "Bucket holding the producer's swapstream binary, or null when the sample producer is disabled."
   value       = one(module.artifacts[*].bucket)
 }
+
+output "kafka_connection" {
+  description = "What the connection secret holds, per broker: advertised name, ports by listener, endpoint service, its zone IDs and the cluster ARN (connection metadata, not a credential)."
+  value       = local.kafka_connection
+}
+
+output "vpc_flow_log_group_name" {
+  description = "CloudWatch log group of the producer VPC's flow logs."
+  value       = module.vpc.flow_log_group_name
+}
