@@ -44,8 +44,9 @@ output "artifact_bucket" {
 }
 
 output "kafka_connection" {
-  description = "What the connection secret holds, per broker: advertised name, ports by listener, endpoint service, its zone IDs and the cluster ARN (connection metadata, not a credential)."
-  value       = local.kafka_connection
+  description = "The connection secret's value, the JSON the consumer stack reads: per broker its advertised name, ports by listener, endpoint service, the service's zone IDs and the cluster ARN (connection metadata, not a credential)."
+  value       = aws_secretsmanager_secret_version.kafka_connection.secret_string
+  sensitive   = true
 }
 
 output "vpc_flow_log_group_name" {
