@@ -146,7 +146,7 @@ run "iam_auth_grants_the_consumer_account_its_topic_and_group" {
   # The endpoint services expose the IAM listener too.
   assert {
     condition     = jsonencode(local.listener_ports) == jsonencode(local.kafka_connection["b-2"].ports)
-    error_message = "ports in the secret: ${jsonencode(output.kafka_connection["b-2"].ports)}"
+    error_message = "ports in the secret: ${jsonencode(local.kafka_connection["b-2"].ports)}"
   }
 }
 
