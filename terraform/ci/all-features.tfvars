@@ -20,3 +20,4 @@ esm_provisioned_pollers             = { minimum_pollers = 1, maximum_pollers = 4
 service_kafka_listener              = "msk-iam"
 service_autoscaling                 = { min_tasks = 1, max_tasks = 6 }
 create_alarm_topic                  = true
+create_ecr_repository               = true

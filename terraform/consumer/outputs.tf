@@ -87,3 +87,8 @@ output "host_log_metrics" {
   description = "The metrics taken from the host's log lines (namespace metrics_namespace), with the log pattern and value of each: the contract between the host's logs and the alarms."
   value       = { for metric, filter in local.host_log_metrics : metric => { pattern = filter.pattern, value = filter.value } }
 }
+
+output "repository_url" {
+  description = "URL of the service image's ECR repository (push deploy/container/Dockerfile's image there, then set service_image = \"<url>:<tag>\"), or null when create_ecr_repository is false."
+  value       = one(aws_ecr_repository.service[*].repository_url)
+}

@@ -424,7 +424,7 @@ variable "module_version_retention_days" {
 }
 
 variable "module_bucket_force_destroy" {
-  description = "Let terraform destroy delete the module bucket with every module version in it. Set true only to tear down."
+  description = "Let terraform destroy delete the module bucket with every module version in it, and likewise the failed-batches bucket and the ECR repository with their contents. Set true only to tear down."
   type        = bool
   default     = false
 }
@@ -437,6 +437,23 @@ variable "service_enabled" {
   description = "Also run `swapstream run` as an ECS Fargate service (its own consumer group) next to the Lambda."
   type        = bool
   default     = false
+}
+
+variable "create_ecr_repository" {
+  description = "Create a private ECR repository <name> (immutable tags, scan on push, encrypted with the stack key) to push deploy/container/Dockerfile's image to; its URL is the repository_url output. Independent of service_enabled, so the image can be pushed before the service starts."
+  type        = bool
+  default     = false
+}
+
+variable "ecr_images_to_keep" {
+  description = "Images the ECR repository keeps (the newest ones); older ones expire, so keep enough to roll back to."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.ecr_images_to_keep >= 1
+    error_message = "ecr_images_to_keep must be at least 1."
+  }
 }
 
 variable "service_image" {

@@ -255,3 +255,21 @@ run "autoscaling_on_batch_fill" {
     error_message = "service_cpu_architecture"
   }
 }
+
+run "ecr_repository" {
+  command = plan
+
+  variables {
+    create_ecr_repository = true
+  }
+
+  assert {
+    condition = (
+      aws_ecr_repository.service[0].name == "swapstream" &&
+      aws_ecr_repository.service[0].image_tag_mutability == "IMMUTABLE" &&
+      one(aws_ecr_repository.service[0].image_scanning_configuration).scan_on_push &&
+      one(aws_ecr_repository.service[0].encryption_configuration).kms_key == module.kms.key_arn
+    )
+    error_message = "the repository: immutable tags, scanned, encrypted with the stack key"
+  }
+}
