@@ -66,7 +66,7 @@ run "defaults" {
       zone_ids     = ["euc1-az2", "euc1-az3"]
       cluster_arn  = "arn:aws:kafka:eu-central-1:111111111111:cluster/swapstream/0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e-2"
     })
-    error_message = "b-1 in the secret: ${jsonencode(jsondecode(output.kafka_connection)["b-1"])}"
+    error_message = "b-1 in the secret: ${nonsensitive(jsonencode(jsondecode(output.kafka_connection)["b-1"]))}"
   }
 
   # The zones are zone IDs (the same in every account), picked by the producer.
