@@ -29,10 +29,9 @@ locals {
   kafka_brokers = {
     for id, broker in local.kafka_connection : id => {
       host = broker.endpoint_url
+      # The event source mapping's and the service's listener port; null when the producer does
+      # not expose it (the preconditions on the mapping and the task definition then say so).
       # Secrets written by the reference deployment have only the TLS `broker_port`.
-      ports = try(broker.ports, { tls = broker.broker_port })
-      # The event source mapping's and the service's listener; null when the producer does not
-      # expose it (the preconditions on the mapping and the task definition then say so).
       port         = try(broker.ports[local.listener_keys[var.kafka_listener]], var.kafka_listener == "tls" ? broker.broker_port : null)
       service_port = try(broker.ports[local.listener_keys[local.service_listener]], local.service_listener == "tls" ? broker.broker_port : null)
       service_name = broker.service_name
