@@ -31,6 +31,13 @@ unit-tests:
 terraform-checks:
 	scripts/check-terraform.sh
 
+## container: the service mode image (needs Docker with buildx, which CI machines do not run);
+## CONTAINER_PLATFORM=linux/amd64 for X86_64 tasks, CONTAINER_TAG to name it
+.PHONY: container
+container:
+	docker buildx build --platform "$${CONTAINER_PLATFORM:-linux/arm64}" \
+		-f deploy/container/Dockerfile -t "$${CONTAINER_TAG:-swapstream:dev}" .
+
 ## package: the arm64 Lambda zip and the modules Terraform uploads (dist/)
 package:
 	scripts/package.sh

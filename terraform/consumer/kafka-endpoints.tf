@@ -38,6 +38,13 @@ resource "aws_vpc_endpoint" "kafka_broker" {
   private_dns_enabled = false
 
   tags = { Name = "${var.name}-kafka-${each.key}" }
+
+  lifecycle {
+    precondition {
+      condition     = each.value.zone_ids == null || length(setsubtract(module.vpc.availability_zone_ids, coalesce(each.value.zone_ids, ["-"]))) == 0
+      error_message = "The consumer VPC's zones ${jsonencode(module.vpc.availability_zone_ids)} are not all zones of broker ${each.key}'s endpoint service (${jsonencode(coalesce(each.value.zone_ids, ["-"]))}). Set availability_zone_ids to the producer stack's availability_zone_ids output, or leave it empty to take them from the connection secret."
+    }
+  }
 }
 
 # Scoped to the cluster's own domain rather than kafka.<region>.amazonaws.com, so other MSK

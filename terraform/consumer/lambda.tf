@@ -32,7 +32,10 @@ resource "aws_iam_role" "lambda" {
 
 data "aws_iam_policy_document" "lambda" {
   source_policy_documents = concat(
-    [data.aws_iam_policy_document.data_access.json],
+    [
+      data.aws_iam_policy_document.data_access.json,
+      data.aws_iam_policy_document.on_failure_destination.json,
+    ],
     local.kafka_auth_policy_documents,
   )
 
@@ -125,6 +128,13 @@ resource "aws_lambda_function" "swapstream" {
     aws_iam_role_policy.lambda_vpc_access,
     aws_s3_object.default_module,
   ]
+
+  lifecycle {
+    precondition {
+      condition     = !var.pin_module_sha256 || local.module_sha256 != null
+      error_message = "No sha256 to pin: the module object has no recorded upload hash (it was imported or created outside Terraform). Set module_sha256 to the hash of the module in the bucket, or pin_module_sha256 = false."
+    }
+  }
 }
 
 locals {
@@ -167,8 +177,31 @@ resource "aws_lambda_event_source_mapping" "kafka" {
     }
   }
 
-  # The pollers must resolve and reach the brokers, and the role must allow the VPC and
-  # secret access, before the mapping is created.
+  # Invocations that failed for good (the host could not write the batch, retries exhausted):
+  # a record of the batch goes here. Records the module rejects never fail an invocation; the
+  # host writes them to the dead-letter table.
+  destination_config {
+    on_failure {
+      destination_arn = local.on_failure_destination_arn
+    }
+  }
+
+  # Provisioned mode: pollers kept ready between the two bounds, and the retry controls that
+  # only this mode has. On-demand mode (the default) leaves all of them to Lambda.
+  dynamic "provisioned_poller_config" {
+    for_each = var.esm_provisioned_pollers == null ? [] : [var.esm_provisioned_pollers]
+
+    content {
+      minimum_pollers = provisioned_poller_config.value.minimum_pollers
+      maximum_pollers = provisioned_poller_config.value.maximum_pollers
+    }
+  }
+  maximum_retry_attempts         = var.esm_provisioned_pollers == null ? null : var.esm_maximum_retry_attempts
+  maximum_record_age_in_seconds  = var.esm_provisioned_pollers == null ? null : var.esm_maximum_record_age_seconds
+  bisect_batch_on_function_error = var.esm_provisioned_pollers == null ? null : var.esm_bisect_batch_on_function_error
+
+  # The pollers must resolve and reach the brokers, and the role must allow the VPC, secret and
+  # destination access, before the mapping is created.
   depends_on = [
     aws_iam_role_policy.lambda,
     aws_iam_role_policy.lambda_vpc_access,
@@ -178,8 +211,8 @@ resource "aws_lambda_event_source_mapping" "kafka" {
 
   lifecycle {
     precondition {
-      condition     = alltrue([for broker in local.kafka_brokers : broker.port != null])
-      error_message = "The connection secret has no port for the \"${var.kafka_listener}\" listener; enable it in the producer stack (enable_sasl_scram) and re-apply it first."
+      condition     = length(local.esm_port_missing) == 0
+      error_message = "The connection secret has no port for the \"${var.kafka_listener}\" listener on ${join(", ", local.esm_port_missing)}; enable the listener in the producer stack (enable_sasl_scram) and apply it first."
     }
 
     precondition {

@@ -23,32 +23,77 @@ locals {
   # Broker names, ports and endpoint services: not a credential, so plan output may show them.
   kafka_connection = nonsensitive(jsondecode(data.aws_secretsmanager_secret_version.kafka_connection.secret_string))
 
-  listener_key = var.kafka_listener == "sasl-scram" ? "sasl_scram" : "tls"
+  # Listener names as the host and these variables spell them -> keys of the secret's `ports`.
+  listener_keys    = { "tls" = "tls", "sasl-scram" = "sasl_scram", "msk-iam" = "iam" }
+  service_listener = var.service_kafka_listener != "" ? var.service_kafka_listener : var.kafka_listener
   kafka_brokers = {
     for id, broker in local.kafka_connection : id => {
       host = broker.endpoint_url
+      # The event source mapping's and the service's listener port; null when the producer does
+      # not expose it (the preconditions on the mapping and the task definition then say so).
       # Secrets written by the reference deployment have only the TLS `broker_port`.
-      port         = try(broker.ports[local.listener_key], local.listener_key == "tls" ? broker.broker_port : null)
+      port         = try(broker.ports[local.listener_keys[var.kafka_listener]], var.kafka_listener == "tls" ? broker.broker_port : null)
+      service_port = try(broker.ports[local.listener_keys[local.service_listener]], local.service_listener == "tls" ? broker.broker_port : null)
       service_name = broker.service_name
+      # Older secrets carry neither: the zones then come from availability_zone_ids alone.
+      zone_ids    = try(tolist(broker.zone_ids), null)
+      cluster_arn = try(broker.cluster_arn, null)
     }
   }
-  kafka_broker_ids  = sort(keys(local.kafka_brokers))
-  kafka_ports       = toset([for broker in local.kafka_brokers : broker.port])
-  bootstrap_servers = join(",", [for id in local.kafka_broker_ids : "${local.kafka_brokers[id].host}:${local.kafka_brokers[id].port}"])
+  kafka_broker_ids = sort(keys(local.kafka_brokers))
+  # Null-safe on purpose: a listener the producer does not expose must reach the preconditions
+  # that explain it, not fail earlier on a null port in a set or a template.
+  esm_port_missing     = [for id in local.kafka_broker_ids : id if local.kafka_brokers[id].port == null]
+  service_port_missing = [for id in local.kafka_broker_ids : id if local.kafka_brokers[id].service_port == null]
+  kafka_ports = toset([
+    for port in concat(
+      [for broker in local.kafka_brokers : broker.port],
+      var.service_enabled ? [for broker in local.kafka_brokers : broker.service_port] : [],
+    ) : tostring(port) if port != null
+  ])
+  bootstrap_servers = join(",", [
+    for id in local.kafka_broker_ids : "${local.kafka_brokers[id].host}:${local.kafka_brokers[id].port}"
+    if local.kafka_brokers[id].port != null
+  ])
+  service_bootstrap_servers = join(",", [
+    for id in local.kafka_broker_ids : "${local.kafka_brokers[id].host}:${local.kafka_brokers[id].service_port}"
+    if local.kafka_brokers[id].service_port != null
+  ])
+
+  # Zone IDs (the same in every account; zone names are not) where the producer's endpoint
+  # services are, so the consumer's subnets and endpoints land in the same zones. An explicit
+  # availability_zone_ids wins; the VPC module's own pick is the last resort.
+  producer_zone_ids = distinct(flatten([
+    for id in local.kafka_broker_ids : local.kafka_brokers[id].zone_ids == null ? [] : local.kafka_brokers[id].zone_ids
+  ]))
+  availability_zone_ids = (
+    length(var.availability_zone_ids) > 0 ? var.availability_zone_ids
+    : length(local.producer_zone_ids) >= 2 ? slice(local.producer_zone_ids, 0, 2)
+    : []
+  )
+
+  # MSK IAM resources of the service: the cluster, the topic, the service's consumer group.
+  kafka_cluster_arn    = try(local.kafka_brokers[local.kafka_broker_ids[0]].cluster_arn, null)
+  kafka_topic_arn      = local.kafka_cluster_arn == null ? null : "${replace(local.kafka_cluster_arn, ":cluster/", ":topic/")}/${var.kafka_topic}"
+  kafka_group_arn      = local.kafka_cluster_arn == null ? null : "${replace(local.kafka_cluster_arn, ":cluster/", ":group/")}/${var.service_consumer_group_id}"
+  service_uses_msk_iam = var.service_enabled && local.service_listener == "msk-iam"
 
   # All brokers of a cluster share the domain after their first label (b-1.<cluster>...).
   first_broker_labels = split(".", local.kafka_brokers[local.kafka_broker_ids[0]].host)
   broker_domain       = join(".", slice(local.first_broker_labels, 1, length(local.first_broker_labels)))
 
   # Artifact paths are relative to the repository root, two levels above this stack.
-  repo_root           = abspath("${path.root}/../..")
+  repo_root           = abspath("${path.module}/../..")
   lambda_zip_path     = startswith(var.lambda_zip_path, "/") ? var.lambda_zip_path : "${local.repo_root}/${var.lambda_zip_path}"
   default_module_path = startswith(var.default_module_path, "/") ? var.default_module_path : "${local.repo_root}/${var.default_module_path}"
 
   module_key      = "${var.module_prefix}${var.module_file_name}"
   module_location = "s3://${module.module_store.bucket}/${local.module_key}"
-  module_sha256   = var.module_sha256 != "" ? var.module_sha256 : filesha256(local.default_module_path)
-  module_config   = join(",", [for key in sort(keys(var.module_config)) : "${key}=${var.module_config[key]}"])
+  # The pin: an explicit module_sha256, else the hash of what Terraform uploaded when it seeded
+  # the key (source_hash as recorded in the state at upload; ignore_changes keeps it there). Never
+  # the hash of today's local file, which a rebuild changes while the object stays.
+  module_sha256 = var.module_sha256 != "" ? var.module_sha256 : aws_s3_object.default_module.source_hash
+  module_config = join(",", [for key in sort(keys(var.module_config)) : "${key}=${var.module_config[key]}"])
 
   # The pipeline settings both front doors read (the host's configuration table in README.md).
   host_environment = merge(
@@ -73,16 +118,18 @@ locals {
 module "kms" {
   source = "../modules/kms-key"
 
-  alias       = "${var.name}-consumer"
-  description = "swapstream consumer stack: tables, modules, logs and function environment"
+  alias                       = "${var.name}-consumer"
+  description                 = "swapstream consumer stack: tables, modules, logs, function environment, failed batches and alarm notifications"
+  additional_policy_documents = var.create_alarm_topic ? [data.aws_iam_policy_document.kms_cloudwatch_alarms.json] : []
 }
 
 module "vpc" {
   source = "../modules/vpc"
 
-  name                  = var.name
+  # "-consumer": the producer stack's VPC is "<name>-producer", so both can share an account.
+  name                  = "${var.name}-consumer"
   cidr_block            = var.vpc_cidr_block
-  availability_zone_ids = var.availability_zone_ids
+  availability_zone_ids = local.availability_zone_ids
   create_public_subnets = var.enable_nat_gateway
   enable_nat_gateway    = var.enable_nat_gateway
   # DynamoDB and S3 through free gateway endpoints; the rest through interface endpoints.
@@ -91,6 +138,8 @@ module "vpc" {
     var.interface_endpoint_services,
     length(local.kafka_auth_secret_arns) > 0 ? ["secretsmanager"] : [],
     var.service_enabled ? ["ecr.api", "ecr.dkr", "logs"] : [],
+    # The event source mapping's pollers reach an SQS on-failure destination from this VPC.
+    var.on_failure_destination == "sqs" ? ["sqs"] : [],
   )
   kms_key_arn             = module.kms.key_arn
   flow_log_retention_days = var.log_retention_days

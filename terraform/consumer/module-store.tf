@@ -14,12 +14,15 @@ module "module_store" {
 # So every attribute that would re-upload the object is ignored once it exists; a new key
 # (module_prefix, module_file_name) still replaces it, seeding the new key.
 resource "aws_s3_object" "default_module" {
-  bucket       = module.module_store.bucket
-  key          = local.module_key
-  source       = local.default_module_path
+  bucket = module.module_store.bucket
+  key    = local.module_key
+  source = local.default_module_path
+  # Recorded in the state at upload and kept there (ignore_changes): the pin's default.
   source_hash  = filesha256(local.default_module_path)
   content_type = "application/wasm"
   kms_key_id   = module.kms.key_arn
+  # S3 stores the object's SHA-256, as `swapstream module push` does for later versions.
+  checksum_algorithm = "SHA256"
 
   lifecycle {
     ignore_changes = [

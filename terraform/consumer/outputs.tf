@@ -52,3 +52,43 @@ output "service_name" {
   description = "Name of the ECS service, or null when service_enabled is false."
   value       = one(aws_ecs_service.service[*].name)
 }
+
+output "service_log_group" {
+  description = "CloudWatch log group of the ECS service (JSON lines from the host), or null when service_enabled is false."
+  value       = one(aws_cloudwatch_log_group.service[*].name)
+}
+
+output "availability_zone_ids" {
+  description = "Zone IDs of the consumer's subnets and broker endpoints (the producer's, from the connection secret, unless availability_zone_ids is set)."
+  value       = module.vpc.availability_zone_ids
+}
+
+output "vpc_flow_log_group_name" {
+  description = "CloudWatch log group of the consumer VPC's flow logs."
+  value       = module.vpc.flow_log_group_name
+}
+
+output "on_failure_destination_arn" {
+  description = "ARN of the event source mapping's on-failure destination (the failed-batches bucket or queue)."
+  value       = local.on_failure_destination_arn
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms notify (subscribe your on-call to it), or null when there is none."
+  value       = local.alarm_topic_arn == "" ? null : local.alarm_topic_arn
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard with the pipeline's metrics and alarms."
+  value       = aws_cloudwatch_dashboard.swapstream.dashboard_name
+}
+
+output "host_log_metrics" {
+  description = "The metrics taken from the host's log lines (namespace metrics_namespace), with the log pattern and value of each: the contract between the host's logs and the alarms."
+  value       = { for metric, filter in local.host_log_metrics : metric => { pattern = filter.pattern, value = filter.value } }
+}
+
+output "repository_url" {
+  description = "URL of the service image's ECR repository (push deploy/container/Dockerfile's image there, then set service_image = \"<url>:<tag>\"), or null when create_ecr_repository is false."
+  value       = one(aws_ecr_repository.service[*].repository_url)
+}

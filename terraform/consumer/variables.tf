@@ -56,7 +56,7 @@ variable "vpc_cidr_block" {
 }
 
 variable "availability_zone_ids" {
-  description = "Two availability zone IDs for the subnets; use the producer stack's availability_zone_ids output (endpoints can only be placed in zones where the broker endpoint services exist). Empty picks the region's first two."
+  description = "Two availability zone IDs for the subnets (endpoints can only be placed in zones where the broker endpoint services exist). Empty takes them from the connection secret (the producer's zone IDs: zone names differ between accounts, IDs do not); a secret without them falls back to the region's first two."
   type        = list(string)
   default     = []
 
@@ -104,7 +104,7 @@ variable "kafka_topic" {
 }
 
 variable "kafka_listener" {
-  description = "Broker listener to connect to: \"tls\" (TLS, no client authentication, port 9094) or \"sasl-scram\" (SASL/SCRAM over TLS, port 9096; needs kafka_sasl_scram_secret_arn)."
+  description = "Broker listener of the Lambda event source mapping (and of the service unless service_kafka_listener is set): \"tls\" (TLS, no client authentication, port 9094) or \"sasl-scram\" (SASL/SCRAM over TLS, port 9096; needs kafka_sasl_scram_secret_arn). MSK IAM is not possible here: the mapping reaches the brokers as a self-managed Kafka source, which has no IAM authentication."
   type        = string
   default     = "tls"
 
@@ -200,6 +200,64 @@ variable "maximum_batching_window_in_seconds" {
     condition     = var.maximum_batching_window_in_seconds >= 0 && var.maximum_batching_window_in_seconds <= 300
     error_message = "maximum_batching_window_in_seconds must be between 0 and 300."
   }
+}
+
+variable "on_failure_destination" {
+  description = "Where the event source mapping records invocations that failed for good (the host could not write a batch): \"s3\" (a bucket of this stack, each failed batch with its records) or \"sqs\" (a queue of this stack, metadata only: topic, partition, offsets). Records the module rejects go to the dead-letter table instead."
+  type        = string
+  default     = "s3"
+
+  validation {
+    condition     = contains(["s3", "sqs"], var.on_failure_destination)
+    error_message = "on_failure_destination must be \"s3\" or \"sqs\"."
+  }
+}
+
+variable "esm_provisioned_pollers" {
+  description = "Provisioned mode for the event source mapping: {minimum_pollers, maximum_pollers} kept ready (billed per poller-hour), which also enables the retry controls esm_maximum_retry_attempts, esm_maximum_record_age_seconds and esm_bisect_batch_on_function_error. null (the default) is on-demand mode."
+  type = object({
+    minimum_pollers = number
+    maximum_pollers = number
+  })
+  default = null
+
+  validation {
+    condition = var.esm_provisioned_pollers == null || try(
+      var.esm_provisioned_pollers.minimum_pollers >= 1 && var.esm_provisioned_pollers.minimum_pollers <= 200 &&
+      var.esm_provisioned_pollers.maximum_pollers >= var.esm_provisioned_pollers.minimum_pollers &&
+      var.esm_provisioned_pollers.maximum_pollers <= 2000,
+      false
+    )
+    error_message = "esm_provisioned_pollers needs 1 <= minimum_pollers <= 200 and minimum_pollers <= maximum_pollers <= 2000."
+  }
+}
+
+variable "esm_maximum_retry_attempts" {
+  description = "Provisioned mode only: retries of a failed invocation before its batch goes to the on-failure destination (0-10000; -1 retries until the records expire, which Lambda caps at 10 when a destination is set, as here)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.esm_maximum_retry_attempts >= -1 && var.esm_maximum_retry_attempts <= 10000
+    error_message = "esm_maximum_retry_attempts must be between -1 and 10000."
+  }
+}
+
+variable "esm_maximum_record_age_seconds" {
+  description = "Provisioned mode only: records older than this go to the on-failure destination instead of the function (60-604800; -1 for no limit)."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.esm_maximum_record_age_seconds == -1 || (var.esm_maximum_record_age_seconds >= 60 && var.esm_maximum_record_age_seconds <= 604800)
+    error_message = "esm_maximum_record_age_seconds must be -1 or between 60 and 604800."
+  }
+}
+
+variable "esm_bisect_batch_on_function_error" {
+  description = "Provisioned mode only: split a failed batch in two and retry each half. Off by default: the host fails a batch only when DynamoDB refuses it, which smaller batches do not cure."
+  type        = bool
+  default     = false
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -366,7 +424,7 @@ variable "module_version_retention_days" {
 }
 
 variable "module_bucket_force_destroy" {
-  description = "Let terraform destroy delete the module bucket with every module version in it. Set true only to tear down."
+  description = "Let terraform destroy delete the module bucket with every module version in it, and likewise the failed-batches bucket and the ECR repository with their contents. Set true only to tear down."
   type        = bool
   default     = false
 }
@@ -381,8 +439,25 @@ variable "service_enabled" {
   default     = false
 }
 
+variable "create_ecr_repository" {
+  description = "Create a private ECR repository <name> (immutable tags, scan on push, encrypted with the stack key) to push deploy/container/Dockerfile's image to; its URL is the repository_url output. Independent of service_enabled, so the image can be pushed before the service starts."
+  type        = bool
+  default     = false
+}
+
+variable "ecr_images_to_keep" {
+  description = "Images the ECR repository keeps (the newest ones); older ones expire, so keep enough to roll back to."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.ecr_images_to_keep >= 1
+    error_message = "ecr_images_to_keep must be at least 1."
+  }
+}
+
 variable "service_image" {
-  description = "Container image URI for the service (linux/arm64, ENTRYPOINT the swapstream binary). Required when service_enabled; this project builds no image."
+  description = "Container image URI for the service: deploy/container/Dockerfile built for service_cpu_architecture and pushed to a registry (ECR in this account needs no NAT). Required when service_enabled."
   type        = string
   default     = ""
 }
@@ -394,7 +469,7 @@ variable "service_command" {
 }
 
 variable "service_desired_count" {
-  description = "Number of service tasks; at most the topic's partition count does useful work."
+  description = "Number of service tasks when service_autoscaling is null; at most the topic's partition count does useful work."
   type        = number
   default     = 1
 
@@ -470,6 +545,70 @@ variable "service_batch_max_wait" {
   }
 }
 
+variable "service_kafka_listener" {
+  description = "Broker listener of the service when it differs from kafka_listener: \"tls\", \"sasl-scram\" or \"msk-iam\" (MSK IAM through port 9098: the task role gets kafka-cluster:Connect, DescribeTopic and ReadData on the topic, DescribeGroup and AlterGroup on service_consumer_group_id; the producer needs enable_iam_auth). Empty uses kafka_listener."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = contains(["", "tls", "sasl-scram", "msk-iam"], var.service_kafka_listener)
+    error_message = "service_kafka_listener must be empty, \"tls\", \"sasl-scram\" or \"msk-iam\"."
+  }
+}
+
+variable "service_cpu_architecture" {
+  description = "CPU architecture of the service's tasks and image: ARM64 (Graviton, cheaper per vCPU) or X86_64."
+  type        = string
+  default     = "ARM64"
+
+  validation {
+    condition     = contains(["ARM64", "X86_64"], var.service_cpu_architecture)
+    error_message = "service_cpu_architecture must be ARM64 or X86_64."
+  }
+}
+
+variable "service_health_check_interval_seconds" {
+  description = "Seconds between the container health checks on /healthz (5-300). A task is replaced after service_health_check_retries failures in a row."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.service_health_check_interval_seconds >= 5 && var.service_health_check_interval_seconds <= 300
+    error_message = "service_health_check_interval_seconds must be between 5 and 300."
+  }
+}
+
+variable "service_health_check_retries" {
+  description = "Failed /healthz checks in a row before ECS replaces a task (1-10). /healthz also fails while DynamoDB refuses writes, which a restart does not cure: interval x retries (default 5 minutes) is the outage a task rides out before it is replaced."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.service_health_check_retries >= 1 && var.service_health_check_retries <= 10
+    error_message = "service_health_check_retries must be between 1 and 10."
+  }
+}
+
+variable "service_autoscaling" {
+  description = "Scale the service between min_tasks and max_tasks (at most the topic's partition count does useful work), tracking records per batch at target_batch_fill_percent of service_batch_max_records: full batches mean records are waiting. null keeps service_desired_count tasks."
+  type = object({
+    min_tasks                 = number
+    max_tasks                 = number
+    target_batch_fill_percent = optional(number, 80)
+  })
+  default = null
+
+  validation {
+    condition = var.service_autoscaling == null || try(
+      var.service_autoscaling.min_tasks >= 1 &&
+      var.service_autoscaling.max_tasks >= var.service_autoscaling.min_tasks &&
+      var.service_autoscaling.target_batch_fill_percent > 0 && var.service_autoscaling.target_batch_fill_percent <= 100,
+      false
+    )
+    error_message = "service_autoscaling needs 1 <= min_tasks <= max_tasks and 0 < target_batch_fill_percent <= 100."
+  }
+}
+
 variable "service_metrics_port" {
   description = "Port of the service's /metrics and /healthz (SWAPSTREAM_METRICS_ADDR), open to the VPC for scraping."
   type        = number
@@ -478,5 +617,81 @@ variable "service_metrics_port" {
   validation {
     condition     = var.service_metrics_port >= 1024 && var.service_metrics_port <= 65535
     error_message = "service_metrics_port must be between 1024 and 65535."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Alarms and dashboard
+# ---------------------------------------------------------------------------------------------
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the metrics taken from the host's log lines (DeadLettersWritten, ModuleVersionsRefused, BatchRetries, ...)."
+  type        = string
+  default     = "Swapstream"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 letters, digits or . _ / # : - and must not start with AWS/."
+  }
+}
+
+variable "create_alarm_topic" {
+  description = "Create an SNS topic <name>-alarms (encrypted with the stack key) for the alarms; subscribe to it after apply. false sends them to alarm_sns_topic_arn instead."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "ARN of an existing SNS topic for the alarms and their recovery, used when create_alarm_topic is false. Empty with create_alarm_topic = false: the alarms only change state (console, dashboard)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == "" || startswith(var.alarm_sns_topic_arn, "arn:")
+    error_message = "alarm_sns_topic_arn must be empty or an SNS topic ARN."
+  }
+}
+
+variable "alarm_offset_lag_threshold" {
+  description = "Records the event source mapping may be behind the topic (OffsetLag, maximum over partitions) before the offset-lag alarm fires."
+  type        = number
+  default     = 10000
+
+  validation {
+    condition     = var.alarm_offset_lag_threshold >= 1
+    error_message = "alarm_offset_lag_threshold must be at least 1."
+  }
+}
+
+variable "alarm_offset_lag_minutes" {
+  description = "Minutes in a row OffsetLag must exceed alarm_offset_lag_threshold before the alarm fires (1-60), so a burst the mapping catches up with does not page."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.alarm_offset_lag_minutes >= 1 && var.alarm_offset_lag_minutes <= 60
+    error_message = "alarm_offset_lag_minutes must be between 1 and 60."
+  }
+}
+
+variable "alarm_dead_letters_threshold" {
+  description = "Dead letters (records the module rejected, or every record of a batch it failed) in five minutes, function and service together, above which the dead-letters alarm fires. 0: any dead letter."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.alarm_dead_letters_threshold >= 0
+    error_message = "alarm_dead_letters_threshold must not be negative."
+  }
+}
+
+variable "alarm_service_stall_minutes" {
+  description = "Service mode: minutes in a row with an unwritten batch being retried (its partitions paused) before the service-stalled alarm fires (1-60)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.alarm_service_stall_minutes >= 1 && var.alarm_service_stall_minutes <= 60
+    error_message = "alarm_service_stall_minutes must be between 1 and 60."
   }
 }

@@ -27,7 +27,7 @@ locals {
   broker_ids = [for i in range(1, var.broker_count + 1) : tostring(i)]
 
   # Artifact paths are relative to the repository root, two levels above this stack.
-  repo_root            = abspath("${path.root}/../..")
+  repo_root            = abspath("${path.module}/../..")
   producer_binary_path = startswith(var.producer_binary_path, "/") ? var.producer_binary_path : "${local.repo_root}/${var.producer_binary_path}"
 }
 
@@ -67,7 +67,9 @@ data "aws_iam_policy_document" "kms_consumer_decrypt" {
 module "vpc" {
   source = "../modules/vpc"
 
-  name                  = var.name
+  # "-producer": the consumer stack's VPC is "<name>-consumer", so both can share an account
+  # (flow-log group, Name tags) without a collision.
+  name                  = "${var.name}-producer"
   cidr_block            = var.vpc_cidr_block
   availability_zone_ids = var.availability_zone_ids
   # The sample producer downloads OS packages and the Kafka CLI, so it needs internet egress.

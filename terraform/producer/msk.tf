@@ -97,3 +97,63 @@ locals {
     }
   }
 }
+
+# ---------------------------------------------------------------------------------------------
+# MSK IAM authentication for the consumer accounts
+# ---------------------------------------------------------------------------------------------
+
+locals {
+  # Kafka resources in IAM: topic/<cluster name>/<cluster uuid>/<topic>, and the same for groups.
+  msk_topic_arn        = "${replace(aws_msk_cluster.this.arn, ":cluster/", ":topic/")}/${var.topic}"
+  msk_group_arn_prefix = replace(aws_msk_cluster.this.arn, ":cluster/", ":group/")
+  # Accounts other than this one need the cluster policy; this account's own roles only need
+  # their IAM policies.
+  iam_consumer_principals = [
+    for id in local.consumer_account_ids : "arn:${local.partition}:iam::${id}:root" if id != local.account_id
+  ]
+}
+
+# What a consumer account may do through the IAM listener: connect, read the one topic, and use
+# the consumer groups it was given. The account's own IAM policies then decide which of its
+# roles may (the consumer stack grants exactly these actions to its service task role).
+data "aws_iam_policy_document" "msk_cluster" {
+  statement {
+    sid       = "ConsumerAccountsConnect"
+    actions   = ["kafka-cluster:Connect"]
+    resources = [aws_msk_cluster.this.arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.iam_consumer_principals
+    }
+  }
+
+  statement {
+    sid       = "ConsumerAccountsReadTopic"
+    actions   = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"]
+    resources = [local.msk_topic_arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.iam_consumer_principals
+    }
+  }
+
+  statement {
+    sid       = "ConsumerAccountsUseTheirGroups"
+    actions   = ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"]
+    resources = [for group in var.iam_consumer_group_ids : "${local.msk_group_arn_prefix}/${group}"]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.iam_consumer_principals
+    }
+  }
+}
+
+resource "aws_msk_cluster_policy" "consumers" {
+  count = var.enable_iam_auth && length(local.iam_consumer_principals) > 0 ? 1 : 0
+
+  cluster_arn = aws_msk_cluster.this.arn
+  policy      = data.aws_iam_policy_document.msk_cluster.json
+}

@@ -42,3 +42,14 @@ output "artifact_bucket" {
   description = "Bucket holding the producer's swapstream binary, or null when the sample producer is disabled."
   value       = one(module.artifacts[*].bucket)
 }
+
+output "kafka_connection" {
+  description = "The connection secret's value, the JSON the consumer stack reads: per broker its advertised name, ports by listener, endpoint service, the service's zone IDs and the cluster ARN (connection metadata, not a credential)."
+  value       = aws_secretsmanager_secret_version.kafka_connection.secret_string
+  sensitive   = true
+}
+
+output "vpc_flow_log_group_name" {
+  description = "CloudWatch log group of the producer VPC's flow logs."
+  value       = module.vpc.flow_log_group_name
+}

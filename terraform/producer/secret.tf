@@ -1,6 +1,9 @@
 # What the consumer stack needs to connect, keyed by broker ("b-1", ...): the broker's advertised
 # name (which its TLS certificate matches), its ports and the endpoint service in front of it.
-# `endpoint_url`, `broker_port` (TLS) and `service_name` keep the reference deployment's shape.
+# `endpoint_url`, `broker_port` (TLS) and `service_name` keep the reference deployment's shape;
+# `zone_ids` are the availability zone IDs the endpoint service is in (zone IDs, not names: names
+# differ between accounts), where the consumer must place its endpoints; `cluster_arn` is what
+# the consumer's IAM policies name for MSK IAM authentication.
 locals {
   kafka_connection = {
     for id in local.broker_ids : "b-${id}" => {
@@ -8,6 +11,8 @@ locals {
       broker_port  = local.listener_ports.tls
       ports        = local.listener_ports
       service_name = module.broker_endpoint_service[id].service_name
+      zone_ids     = module.vpc.availability_zone_ids
+      cluster_arn  = aws_msk_cluster.this.arn
     }
   }
 }

@@ -126,9 +126,20 @@ variable "broker_volume_size" {
 }
 
 variable "enable_iam_auth" {
-  description = "Also open MSK's IAM-authenticated listener (port 9098) and expose it through the endpoint services, for clients such as `swapstream run` with SWAPSTREAM_KAFKA_SECURITY=msk-iam. The Lambda event source mapping cannot use it."
+  description = "Also open MSK's IAM-authenticated listener (port 9098), expose it through the endpoint services and grant the consumer accounts Connect, DescribeTopic/ReadData on the topic and DescribeGroup/AlterGroup on iam_consumer_group_ids in an MSK cluster policy, for `swapstream run` with SWAPSTREAM_KAFKA_SECURITY=msk-iam (the consumer's ECS service). The Lambda event source mapping cannot use it: it reaches the brokers as a self-managed Kafka source."
   type        = bool
   default     = false
+}
+
+variable "iam_consumer_group_ids" {
+  description = "Kafka consumer groups the consumer accounts may join through the IAM listener (kafka-cluster:DescribeGroup and AlterGroup in the cluster policy). Used only with enable_iam_auth; the default is the consumer stack's service_consumer_group_id."
+  type        = list(string)
+  default     = ["swapstream-service"]
+
+  validation {
+    condition     = alltrue([for group in var.iam_consumer_group_ids : can(regex("^[a-zA-Z0-9._-]{1,200}$", group))])
+    error_message = "iam_consumer_group_ids must be Kafka group IDs of letters, digits, '.', '_' and '-'."
+  }
 }
 
 variable "enable_sasl_scram" {

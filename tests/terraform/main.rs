@@ -830,7 +830,14 @@ fn event_source_mapping_reads_the_topic_through_the_privatelink_brokers() {
     );
     // No partition filter exists on an event source mapping: it reads every partition.
     assert!(maybe_attr(mapping, "filter_criteria").is_none());
-    let access = nested(mapping, "dynamic");
+    // The other dynamic block is provisioned_poller_config (provisioned mode only).
+    let access: Vec<&Block> = nested(mapping, "dynamic")
+        .into_iter()
+        .filter(|block| {
+            block.labels().first().map(|label| label.as_str())
+                == Some("source_access_configuration")
+        })
+        .collect();
     assert_eq!(access.len(), 1);
     assert_eq!(
         access[0].labels()[0].as_str(),
@@ -908,10 +915,11 @@ fn lambda_environment_points_at_the_tables_and_the_pinned_module() {
         source(locals["module_key"]),
         "${var.module_prefix}${var.module_file_name}"
     );
-    // The pin defaults to the hash of exactly the file Terraform uploads to that key.
+    // The pin defaults to the hash Terraform recorded when it uploaded the object to that key
+    // (kept by ignore_changes), never to today's local file, which a rebuild changes.
     assert_eq!(
         source(locals["module_sha256"]),
-        r#"var.module_sha256 != "" ? var.module_sha256 : filesha256(local.default_module_path)"#
+        r#"var.module_sha256 != "" ? var.module_sha256 : aws_s3_object.default_module.source_hash"#
     );
     let object = config.resource("aws_s3_object", "default_module").body();
     assert_eq!(source(attr(object, "bucket")), "module.module_store.bucket");
@@ -966,26 +974,59 @@ fn lambda_policy_grants_dynamodb_on_the_two_tables_only() {
 }
 
 #[test]
-fn lambda_policy_grants_s3_on_the_module_prefix_only() {
+fn lambda_policy_grants_s3_on_the_module_prefix_and_the_failed_batches_bucket_only() {
     let statements = lambda_role_statements();
     let s3 = statements_with_action_prefix(&statements, "s3:");
-    let grants: Vec<(Vec<String>, Vec<String>)> = s3
+    let grants: Vec<(String, Vec<String>, Vec<String>)> = s3
         .iter()
-        .map(|s| (s.actions.clone(), s.resources.clone()))
+        .map(|s| (s.document.clone(), s.actions.clone(), s.resources.clone()))
         .collect();
+    let grant = |document: &str, action: &str, resource: &str| {
+        (
+            document.to_string(),
+            vec![action.to_string()],
+            vec![resource.to_string()],
+        )
+    };
     assert_eq!(
         grants,
         [
-            (
-                vec!["s3:GetObject".to_string()],
-                vec!["${module.module_store.arn}/${var.module_prefix}*".to_string()],
+            grant(
+                "data_access",
+                "s3:GetObject",
+                "${module.module_store.arn}/${var.module_prefix}*"
             ),
-            (
-                vec!["s3:ListBucket".to_string()],
-                vec!["module.module_store.arn".to_string()],
+            grant("data_access", "s3:ListBucket", "module.module_store.arn"),
+            // The event source mapping's on-failure destination (dynamic statements).
+            grant(
+                "on_failure_destination",
+                "s3:PutObject",
+                "${statement.value}/*"
             ),
+            grant("on_failure_destination", "s3:ListBucket", "statement.value"),
         ]
     );
+    // ...whose statement.value is the failed-batches bucket, and only with the S3 destination.
+    let config = consumer();
+    let destination = config
+        .data("aws_iam_policy_document", "on_failure_destination")
+        .body();
+    let mut s3_statements = 0;
+    for dynamic in nested(destination, "dynamic") {
+        let content = single_nested(dynamic.body(), "content");
+        if elements(attr(content, "actions"))
+            .iter()
+            .any(|action| action.starts_with("s3:"))
+        {
+            s3_statements += 1;
+            let for_each = source(attr(dynamic.body(), "for_each"));
+            assert!(
+                for_each.contains("module.failed_batches[0].arn"),
+                "S3 destination statement over {for_each}"
+            );
+        }
+    }
+    assert_eq!(s3_statements, 2);
 }
 
 #[test]

@@ -215,6 +215,8 @@ resource "aws_vpc_endpoint" "interface" {
 # Flow logs
 # ---------------------------------------------------------------------------------------------
 
+# Named after the VPC: two VPCs of one account (the producer's and the consumer's stack, say)
+# must have different names, and then their flow logs do too.
 resource "aws_cloudwatch_log_group" "flow_logs" {
   name              = "/vpc/${var.name}/flow-logs"
   retention_in_days = var.flow_log_retention_days
@@ -240,7 +242,9 @@ data "aws_iam_policy_document" "flow_logs_assume" {
 }
 
 resource "aws_iam_role" "flow_logs" {
-  name_prefix        = "${var.name}-flow-logs-"
+  # IAM allows a name_prefix of at most 38 characters: 31 for the name and "-flow-".
+  name_prefix        = "${var.name}-flow-"
+  description        = "VPC flow logs of ${var.name}: write to its log group"
   assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
 }
 

@@ -37,3 +37,13 @@ output "gateway_endpoint_prefix_list_ids" {
   description = "Managed prefix list ID of each gateway endpoint, keyed by service (\"s3\", \"dynamodb\"), for security group egress rules."
   value       = { for service, endpoint in aws_vpc_endpoint.gateway : service => endpoint.prefix_list_id }
 }
+
+output "flow_log_group_name" {
+  description = "Name of the CloudWatch log group that receives the VPC's flow logs."
+  value       = aws_cloudwatch_log_group.flow_logs.name
+}
+
+output "interface_endpoint_services" {
+  description = "Short names of the AWS services reached through this VPC's interface endpoints."
+  value       = sort(keys(aws_vpc_endpoint.interface))
+}

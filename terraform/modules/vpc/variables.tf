@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Prefix for the names and Name tags of everything this module creates."
+  description = "Prefix for the names and Name tags of everything this module creates; unique among the VPCs of one account and region, because the flow-log group is named /vpc/<name>/flow-logs."
   type        = string
 
   validation {
