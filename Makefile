@@ -8,7 +8,7 @@ GUEST_CRATES := -p swapstream-guest -p swapstream-telemetry -p swapstream-averag
 
 ## demo: the whole pipeline live on local servers
 demo: stack
-	$(CARGO) run --release --quiet -p swapstream-tests --bin demo
+	$(CARGO) run --profile quick --quiet -p swapstream-tests --bin demo
 
 ## test: everything CI runs — formatting, lints (host and guest target), all tests, Terraform checks
 test: stack lint unit-tests terraform-checks
@@ -16,17 +16,18 @@ test: stack lint unit-tests terraform-checks
 stack:
 	scripts/install-stack.sh
 
-# Clippy in the release profile too: the C libraries built by build scripts (librdkafka,
-# OpenSSL) are then built once for lints and tests instead of once per profile.
+# Clippy in the tests' profile: the C libraries built by build scripts (librdkafka, OpenSSL)
+# are then built once for lints and tests instead of once per profile.
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets --release -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --profile quick -- -D warnings
 	$(CARGO) clippy --target wasm32-wasip2 $(GUEST_CRATES) -- -D warnings
 
-# One profile (release) for every test: the modules compile far faster in an optimised host,
-# and the benchmarks reuse the same artifacts.
+# One profile for every test (`quick`, see Cargo.toml): the modules compile far faster in an
+# optimised host, and without LTO each test binary links in seconds. `--no-fail-fast`: one
+# failing test binary does not hide the results of the others.
 unit-tests:
-	$(CARGO) test --workspace --release
+	$(CARGO) test --workspace --profile quick --no-fail-fast
 
 terraform-checks:
 	scripts/check-terraform.sh

@@ -22,9 +22,19 @@ pub enum StartupError {
     /// No such built-in module.
     #[error("cannot fetch {0}: no such built-in module")]
     UnknownBuiltin(String),
-    /// The engine could not be set up.
+    /// The engine could not be set up, or the module not loaded.
     #[error(transparent)]
     Engine(#[from] LoadError),
+    /// The module's bytes do not match the pinned sha256.
+    #[error("module {location} has sha256 {actual}, but {expected} is pinned")]
+    Pin {
+        /// The module's location.
+        location: String,
+        /// The pin.
+        expected: String,
+        /// The bytes' hash.
+        actual: String,
+    },
     /// A table is missing or unreachable.
     #[error(transparent)]
     Sink(#[from] SinkError),
@@ -144,7 +154,22 @@ pub async fn load_registry(
     let fetched = open_store(&module_args.module).await?.fetch().await?;
     let module = validator
         .load_blocking(fetched.module, module_args.module.to_string())
-        .await?;
+        .await
+        .map_err(|refusal| match refusal {
+            // Without a canary run there is nothing to refuse on but the pin and the load:
+            // reported as what they are.
+            Refusal::HashMismatch {
+                origin,
+                expected,
+                actual,
+            } => StartupError::Pin {
+                location: origin,
+                expected,
+                actual,
+            },
+            Refusal::Load(e) => StartupError::Engine(e),
+            other => StartupError::Refused(other),
+        })?;
     tracing::info!(
         module = %swapstream_core::module::Module::label(&module),
         location = %module_args.module,

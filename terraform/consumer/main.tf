@@ -66,11 +66,8 @@ locals {
   producer_zone_ids = distinct(flatten([
     for id in local.kafka_broker_ids : local.kafka_brokers[id].zone_ids == null ? [] : local.kafka_brokers[id].zone_ids
   ]))
-  availability_zone_ids = (
-    length(var.availability_zone_ids) > 0 ? var.availability_zone_ids
-    : length(local.producer_zone_ids) >= 2 ? slice(local.producer_zone_ids, 0, 2)
-    : []
-  )
+  producer_zone_pair    = length(local.producer_zone_ids) >= 2 ? slice(local.producer_zone_ids, 0, 2) : []
+  availability_zone_ids = length(var.availability_zone_ids) > 0 ? var.availability_zone_ids : local.producer_zone_pair
 
   # MSK IAM resources of the service: the cluster, the topic, the service's consumer group.
   kafka_cluster_arn    = try(local.kafka_brokers[local.kafka_broker_ids[0]].cluster_arn, null)

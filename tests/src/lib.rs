@@ -71,7 +71,11 @@ pub fn swapstream_bin() -> PathBuf {
             if profile_dir.ends_with("deps") {
                 profile_dir.pop();
             }
-            let release = profile_dir.file_name().is_some_and(|n| n == "release");
+            // target/debug is the dev profile; every other directory is named after its profile.
+            let profile = profile_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .filter(|n| n != "debug");
             let mut cargo = std::process::Command::new(
                 std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
             );
@@ -103,8 +107,8 @@ pub fn swapstream_bin() -> PathBuf {
                 "--bin",
                 "swapstream",
             ]);
-            if release {
-                cargo.arg("--release");
+            if let Some(profile) = &profile {
+                cargo.args(["--profile", profile]);
             }
             let status = cargo.status().expect("cargo runs");
             assert!(status.success(), "building swapstream failed");

@@ -16,6 +16,20 @@ mod window;
 
 pub use devices::Devices;
 pub use number::{Number, PySum};
-pub use reading::{Reading, parse};
+pub use reading::Reading;
 pub use timestamp::is_iso8601_datetime;
 pub use window::Window;
+
+/// Parses a record value into a [`Reading`], or returns why it is not one (a short sentence
+/// suitable as a rejection reason).
+///
+/// The value must be UTF-8 JSON: an object with an integer `device_id`, an ISO-8601
+/// `timestamp` string and a numeric `temperature`; other fields are ignored. `NaN` and
+/// `Infinity` are not JSON and numbers too large for a double are refused, so temperatures are
+/// always finite.
+pub fn parse(value: &[u8]) -> Result<Reading<'_>, String> {
+    match fast::parse(value) {
+        Some(reading) => Ok(reading),
+        None => reading::parse_with_serde(value),
+    }
+}

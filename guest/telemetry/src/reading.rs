@@ -24,21 +24,7 @@ pub struct Reading<'a> {
     pub temperature: Number,
 }
 
-/// Parses a record value into a [`Reading`], or returns why it is not one (a short sentence
-/// suitable as a rejection reason).
-///
-/// The value must be UTF-8 JSON: an object with an integer `device_id`, an ISO-8601
-/// `timestamp` string and a numeric `temperature`; other fields are ignored. `NaN` and
-/// `Infinity` are not JSON and numbers too large for a double are refused, so temperatures are
-/// always finite.
-pub fn parse(value: &[u8]) -> Result<Reading<'_>, String> {
-    match crate::fast::parse(value) {
-        Some(reading) => Ok(reading),
-        None => parse_with_serde(value),
-    }
-}
-
-/// [`parse`] by serde_json alone: the reference the fast path is checked against, and the
+/// [`parse`](crate::parse) by serde_json alone: the reference the fast path is checked against, and the
 /// path for every value the fast path leaves alone (all errors come from here).
 // Out of line (and off the hot path's layout): inlined, serde's code made `parse` a large
 // function that Cranelift compiled with more spills on the fast path too.
@@ -130,6 +116,7 @@ fn temperature<'de, D: Deserializer<'de>>(d: D) -> Result<Number, D::Error> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::parse;
 
     #[test]
     fn parses_a_reference_record() {

@@ -234,3 +234,35 @@ fn help_lists_the_commands_and_exits_0() {
         assert!(help.contains(word), "{help}");
     }
 }
+
+/// The consumer stack's alarms count JSON log lines by their message and fields
+/// (terraform/consumer/monitoring.tf): the line every batch logs must keep that shape.
+#[test]
+fn every_batch_logs_one_json_line_with_its_counts_for_the_alarms() {
+    let out = swapstream(&[
+        "replay",
+        "--event",
+        &fixture("msk-event.json"),
+        "--log",
+        "info",
+        "--log-format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let logged: Vec<Value> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|l: &Value| l["message"] == "batch done")
+        .collect();
+    assert_eq!(logged.len(), 1, "{}", stderr_of(&out));
+    let line = &logged[0];
+    assert_eq!(
+        (&line["records"], &line["items"], &line["rejected"]),
+        (
+            &serde_json::json!(12),
+            &serde_json::json!(2),
+            &serde_json::json!(2)
+        ),
+        "{line}"
+    );
+}

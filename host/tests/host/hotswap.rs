@@ -268,8 +268,8 @@ async fn a_module_of_contract_0_3_replaces_a_0_2_module_and_back_in_a_running_ho
             .map(|i| (attribute(i, "records"), attribute(i, "module")))
             .collect::<Vec<_>>(),
         vec![
-            ("6".to_owned(), next.clone()),
-            ("6".to_owned(), next.clone())
+            ("7".to_owned(), next.clone()),
+            ("5".to_owned(), next.clone())
         ]
     );
     // …and back to the 0.2 module, from memory.

@@ -4,7 +4,8 @@ use proptest::prelude::*;
 
 use super::parse as fast;
 use crate::number::Number;
-use crate::reading::{parse, parse_with_serde};
+use crate::parse;
+use crate::reading::parse_with_serde;
 
 #[test]
 fn reads_reference_records_without_serde() {
