@@ -119,6 +119,15 @@ pub enum ModuleError {
         /// The trap, and what the module wrote to stderr (e.g. its panic message).
         message: String,
     },
+    /// The host could not give the module what a run needs (e.g. every slot of the instance
+    /// pool was taken): nothing about the module or the batch.
+    #[error("module {module} could not be run: host resources exhausted: {message}")]
+    Resources {
+        /// The module.
+        module: ModuleLabel,
+        /// What ran out.
+        message: String,
+    },
     /// The output is larger than the host accepts.
     #[error("module {module} produced {bytes} bytes of output, limit {limit}")]
     OutputTooLarge {
@@ -155,6 +164,7 @@ impl ModuleError {
             | ModuleError::MemoryLimit { module, .. }
             | ModuleError::StackOverflow { module, .. }
             | ModuleError::Trap { module, .. }
+            | ModuleError::Resources { module, .. }
             | ModuleError::OutputTooLarge { module, .. }
             | ModuleError::InvalidConfig { module, .. }
             | ModuleError::Failed { module, .. } => module,
@@ -163,11 +173,11 @@ impl ModuleError {
 }
 
 impl Classify for ModuleError {
-    /// Modules are deterministic, so only a timeout (which depends on the machine's load) can
-    /// come out differently on the same batch.
+    /// Modules are deterministic, so only a time-out (which depends on the machine's load) and
+    /// exhausted host resources can come out differently on the same batch.
     fn recovery(&self) -> Recovery {
         match self {
-            ModuleError::Timeout { .. } => Recovery::Transient,
+            ModuleError::Timeout { .. } | ModuleError::Resources { .. } => Recovery::Transient,
             _ => Recovery::Permanent,
         }
     }

@@ -31,6 +31,7 @@ mod error;
 mod limits;
 mod module;
 mod sandbox;
+mod wasi;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,7 +41,7 @@ use swapstream_core::module::ModuleLabel;
 use swapstream_core::store::ModuleBytes;
 use wasmtime::component::{Component, Linker};
 
-pub use cache::PrecompiledCache;
+pub use cache::{CacheError, PrecompiledCache};
 pub use error::LoadError;
 pub use limits::Limits;
 pub use module::WasmModule;
@@ -103,9 +104,14 @@ impl Engine {
         };
         let mut linker = Linker::new(&engine);
         contract::add_to_linker(&mut linker).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
-        let cache = config
-            .cache_dir
-            .map(|dir| PrecompiledCache::new(dir, &engine));
+        let cache = config.cache_dir.and_then(|dir| {
+            PrecompiledCache::open(dir, &engine)
+                .inspect_err(|e| {
+                    // The cache only saves time: without it every version compiles.
+                    tracing::warn!(error = %e, "precompiled cache off");
+                })
+                .ok()
+        });
         let ticker = EpochTicker::start(engine.clone());
         Ok(Self {
             inner: Arc::new(EngineInner {

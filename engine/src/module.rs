@@ -96,11 +96,14 @@ impl WasmModule {
         result: wasmtime::Result<R>,
         store: &Store<HostState>,
     ) -> Result<R, ModuleError> {
-        let dropped = store.data().dropped_log_lines();
+        let state = store.data();
+        let dropped = state.dropped_log_lines();
         if dropped > 0 {
             tracing::warn!(module = %self.label, dropped, "module exceeded its log budget; lines dropped");
         }
-        result.map_err(|e| self.classify(e, store.data()))
+        // A trap's report carries the stderr; otherwise both streams go to the log.
+        state.log_output(result.is_ok());
+        result.map_err(|e| self.classify(e, state))
     }
 
     fn classify(&self, error: wasmtime::Error, state: &HostState) -> ModuleError {
@@ -111,6 +114,12 @@ impl WasmModule {
                 module,
                 requested: refusal.requested,
                 limit: refusal.max,
+            };
+        }
+        if let Some(exhausted) = error.downcast_ref::<wasmtime::PoolConcurrencyLimitError>() {
+            return ModuleError::Resources {
+                module,
+                message: exhausted.to_string(),
             };
         }
         match error.downcast_ref::<Trap>() {

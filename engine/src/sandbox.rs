@@ -4,20 +4,22 @@
 use std::time::Duration;
 
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
-use super::limits::MemoryLimiter;
+use crate::limits::MemoryLimiter;
+use crate::wasi::CapturedOutput;
 
-/// How much of a module's stderr (e.g. a panic message) is kept for the error report.
-const STDERR_CAPTURE: usize = 4096;
+/// How much of a module's stdout and of its stderr (e.g. a panic message) is kept for the
+/// host log and error reports; the rest is dropped.
+const OUTPUT_CAPTURE: usize = 4096;
 
 /// Everything one batch's store needs.
 pub(crate) struct HostState {
     wasi: WasiCtx,
-    table: ResourceTable,
+    pub(crate) table: ResourceTable,
     pub(crate) limiter: MemoryLimiter,
-    pub(crate) stderr: MemoryOutputPipe,
+    stdout: CapturedOutput,
+    stderr: CapturedOutput,
     log: LogBudget,
 }
 
@@ -39,23 +41,30 @@ struct LogBudget {
 }
 
 impl HostState {
-    /// State for one batch: no filesystem, network, environment or arguments; frozen clocks
+    /// State for one batch: no filesystem, sockets, environment or arguments; frozen clocks
     /// and fixed "random" bytes, so that a module cannot make results depend on when or
-    /// where it ran; stderr captured for error reports.
+    /// where it ran; stdout and stderr captured, bounded (see [`crate::wasi`]).
     pub(crate) fn new(limiter: MemoryLimiter, module: String, log_lines: u32) -> Self {
-        let stderr = MemoryOutputPipe::new(STDERR_CAPTURE);
+        let stdout = CapturedOutput::new(OUTPUT_CAPTURE);
+        let stderr = CapturedOutput::new(OUTPUT_CAPTURE);
         let wasi = WasiCtx::builder()
+            .stdout(stdout.clone())
             .stderr(stderr.clone())
             .wall_clock(FrozenClock)
             .monotonic_clock(FrozenClock)
             .secure_random(wasmtime_wasi::Deterministic::new(vec![0x5a; 32]))
             .insecure_random(wasmtime_wasi::Deterministic::new(vec![0xa5; 32]))
             .insecure_random_seed(0)
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .socket_addr_check(|_, _| Box::pin(async { false }))
             .build();
         Self {
             wasi,
             table: ResourceTable::new(),
             limiter,
+            stdout,
             stderr,
             log: LogBudget {
                 module,
@@ -65,16 +74,26 @@ impl HostState {
         }
     }
 
-    /// What the module wrote to stderr, lossily decoded, on one line (lines joined by " | "):
-    /// it ends up in one-line error messages and log fields. Rust's hint about
-    /// `RUST_BACKTRACE`, which a module cannot act on, is left out.
+    /// What the module wrote to stderr, on one line: it ends up in one-line error messages.
     pub(crate) fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.contents())
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
-            .collect::<Vec<_>>()
-            .join(" | ")
+        one_line(&self.stderr)
+    }
+
+    /// Logs what the module wrote to stdout and stderr (bounded), one line per stream, under
+    /// the `swapstream::module` target. Called once per call into the module, unless its
+    /// stderr went into an error report instead.
+    pub(crate) fn log_output(&self, stderr_too: bool) {
+        let module = self.log.module.as_str();
+        for (stream, out) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            if stream == "stderr" && !stderr_too {
+                continue;
+            }
+            let (_, dropped) = out.contents();
+            let text = one_line(out);
+            if !text.is_empty() {
+                tracing::info!(target: "swapstream::module", module, stream, dropped, "{text}");
+            }
+        }
     }
 
     /// Log lines dropped because the module exceeded its budget.
@@ -120,6 +139,18 @@ impl WasiView for HostState {
             table: &mut self.table,
         }
     }
+}
+
+/// What a module wrote to `out`, lossily decoded, on one line (lines joined by " | "). Rust's
+/// hint about `RUST_BACKTRACE`, which a module cannot act on, is left out.
+fn one_line(out: &CapturedOutput) -> String {
+    let (bytes, _) = out.contents();
+    String::from_utf8_lossy(&bytes)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// A clock stopped at the Unix epoch: modules get no clock.

@@ -27,10 +27,10 @@ pub const SUPPORTED: &[&str] = &[v0_2::VERSION, v0_3::VERSION];
 const AGGREGATOR_EXPORT: &str = "swapstream:analytics/aggregator@";
 
 /// Adds what every contract version imports to `linker`: the WASI interfaces a
-/// `wasm32-wasip2` standard library imports (each batch's context grants nothing: see
-/// [`HostState`]) and each version's host log.
+/// `wasm32-wasip2` standard library imports (granting nothing: see [`crate::wasi`]) and each
+/// version's host log.
 pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
-    wasmtime_wasi::p2::add_to_linker_sync(linker)?;
+    crate::wasi::add_to_linker(linker)?;
     v0_2::add_to_linker(linker)?;
     v0_3::add_to_linker(linker)
 }

@@ -4,7 +4,10 @@
 //!
 //! Modes: `trap` (panics), `loop` (never returns), `memory` (allocates without bound),
 //! `recursion` (recurses without bound), `huge-output` (returns ~100 MB of items),
-//! `log-flood` (logs 100,000 lines), `fail` (returns `error::failed`).
+//! `log-flood` (logs 100,000 lines), `fail` (returns `error::failed`), `sleep` (sleeps an
+//! hour), `clock-spin` (waits in a loop for the clock to move), `connect` (opens a TCP
+//! connection to `127.0.0.1:<port>`, the `port` key), `read-file` (opens `path`),
+//! `stdio-flood` (writes 1 MiB to stdout and to stderr).
 
 use swapstream_guest::{Error, Guest, ItemBuilder, ModuleInfo, Output, PartitionBatch};
 
@@ -27,12 +30,16 @@ impl Guest for Misbehave {
             .iter()
             .find(|(k, _)| k == "mode")
             .map_or("behave", |(_, v)| v.as_str());
-        run(mode, &batch)
+        run(mode, &batch, &config)
     }
 }
 
-/// Does what `mode` says.
-pub fn run(mode: &str, batch: &[PartitionBatch]) -> Result<Output, Error> {
+/// Does what `mode` says (other keys of `config` are the mode's parameters).
+pub fn run(
+    mode: &str,
+    batch: &[PartitionBatch],
+    config: &[(String, String)],
+) -> Result<Output, Error> {
     match mode {
         "behave" => Ok(count(batch)),
         "trap" => panic!("misbehave: asked to trap"),
@@ -45,7 +52,9 @@ pub fn run(mode: &str, batch: &[PartitionBatch]) -> Result<Output, Error> {
         "memory" => {
             let mut hoard: Vec<Vec<u8>> = Vec::new();
             loop {
-                hoard.push(std::hint::black_box(vec![1u8; 1 << 20]));
+                // Zeroed: fresh pages from `memory.grow` need no writing, so the bomb reaches
+                // any limit in milliseconds, well inside any time budget a test sets.
+                hoard.push(std::hint::black_box(vec![0u8; 1 << 20]));
             }
         }
         "recursion" => {
@@ -74,8 +83,52 @@ pub fn run(mode: &str, batch: &[PartitionBatch]) -> Result<Output, Error> {
             Ok(count(batch))
         }
         "fail" => Err(Error::Failed("misbehave: asked to fail".to_owned())),
+        "sleep" => {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+            Ok(count(batch))
+        }
+        "clock-spin" => {
+            let start = std::time::Instant::now();
+            while start.elapsed() < std::time::Duration::from_secs(1) {
+                std::hint::spin_loop();
+            }
+            Ok(count(batch))
+        }
+        "connect" => {
+            let port = setting(config, "port").unwrap_or("9");
+            match std::net::TcpStream::connect(format!("127.0.0.1:{port}")) {
+                Ok(_) => Err(Error::Failed("misbehave: connected".to_owned())),
+                Err(e) => Err(Error::Failed(format!("misbehave: connect failed: {e}"))),
+            }
+        }
+        "read-file" => {
+            let path = setting(config, "path").unwrap_or("/etc/passwd");
+            match std::fs::read(path) {
+                Ok(bytes) => Err(Error::Failed(format!(
+                    "misbehave: read {} bytes",
+                    bytes.len()
+                ))),
+                Err(e) => Err(Error::Failed(format!("misbehave: read failed: {e}"))),
+            }
+        }
+        "stdio-flood" => {
+            // `println!` and `eprintln!` panic when a write fails, as most modules' output would.
+            let line = "x".repeat(1023);
+            for _ in 0..1024 {
+                println!("{line}");
+                eprintln!("{line}");
+            }
+            Ok(count(batch))
+        }
         other => Err(Error::InvalidConfig(format!("unknown mode `{other}`"))),
     }
+}
+
+fn setting<'a>(config: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    config
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 fn count(batch: &[PartitionBatch]) -> Output {

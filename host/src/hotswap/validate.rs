@@ -95,6 +95,7 @@ impl Refusal {
                 ModuleError::MemoryLimit { .. } => "canary_memory",
                 ModuleError::StackOverflow { .. } => "canary_stack",
                 ModuleError::Trap { .. } => "canary_trap",
+                ModuleError::Resources { .. } => "canary_resources",
                 ModuleError::OutputTooLarge { .. } => "canary_output_too_large",
                 ModuleError::InvalidConfig { .. } => "canary_invalid_config",
                 ModuleError::Failed { .. } => "canary_failed",

@@ -8,9 +8,7 @@ use swapstream_core::item::Output;
 use swapstream_core::module::{Module, ModuleError};
 use swapstream_core::retry::{Classify, Recovery};
 use swapstream_core::store::ModuleBytes;
-use swapstream_engine::{
-    CompiledFrom, Engine, EngineConfig, Limits, LoadError, PrecompiledCache, WasmModule,
-};
+use swapstream_engine::{CompiledFrom, Engine, EngineConfig, Limits, LoadError, WasmModule};
 use swapstream_lambda_event as event;
 
 fn engine_with(limits: Limits, cache_dir: Option<std::path::PathBuf>) -> Engine {
@@ -181,6 +179,97 @@ fn a_log_flood_is_capped_and_does_not_fail_the_batch() {
     assert_eq!(out.items.len(), 2);
 }
 
+fn config(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn failed_message(err: ModuleError) -> String {
+    match err {
+        ModuleError::Failed { message, .. } => message,
+        other => panic!("expected the module's own failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_module_that_sleeps_an_hour_returns_at_once_because_no_time_passes_inside() {
+    let engine = engine_with(Limits::default(), None);
+    let m = misbehave(&engine);
+    let started = std::time::Instant::now();
+    let out = run(&m, fixture_batch(), &mode("sleep")).unwrap();
+    assert_eq!(out.items.len(), 2);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "a sleep must not block the host: {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_module_waiting_for_its_clock_to_move_hits_the_time_budget() {
+    let limits = Limits {
+        time: Duration::from_millis(200),
+        ..Limits::default()
+    };
+    let engine = engine_with(limits, None);
+    let m = misbehave(&engine);
+    let err = run(&m, Batch::default(), &mode("clock-spin")).unwrap_err();
+    assert!(matches!(err, ModuleError::Timeout { .. }), "{err:?}");
+    assert_next_batch_works(&m);
+}
+
+#[test]
+fn a_module_cannot_open_a_tcp_connection() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let engine = engine_with(Limits::default(), None);
+    let m = misbehave(&engine);
+    let err = run(
+        &m,
+        Batch::default(),
+        &config(&[("mode", "connect"), ("port", &port)]),
+    )
+    .unwrap_err();
+    let message = failed_message(err);
+    assert!(
+        message.starts_with("misbehave: connect failed: "),
+        "{message}"
+    );
+    assert_eq!(
+        listener.accept().unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "nothing connected"
+    );
+}
+
+#[test]
+fn a_module_cannot_read_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "secret").unwrap();
+    let engine = engine_with(Limits::default(), None);
+    let m = misbehave(&engine);
+    let err = run(
+        &m,
+        Batch::default(),
+        &config(&[("mode", "read-file"), ("path", secret.to_str().unwrap())]),
+    )
+    .unwrap_err();
+    let message = failed_message(err);
+    assert!(message.starts_with("misbehave: read failed: "), "{message}");
+}
+
+#[test]
+fn a_module_flooding_stdout_and_stderr_is_capped_and_its_batch_succeeds() {
+    let engine = engine_with(Limits::default(), None);
+    let m = misbehave(&engine);
+    let out = run(&m, fixture_batch(), &mode("stdio-flood")).unwrap();
+    assert_eq!(out.items.len(), 2);
+}
+
 #[test]
 fn module_reported_failures_keep_their_kind() {
     let engine = engine_with(Limits::default(), None);
@@ -312,12 +401,96 @@ fn a_cache_entry_from_another_engine_is_rebuilt() {
         .unwrap()
         .precompile_component(bytes.bytes())
         .unwrap();
-    let entry = PrecompiledCache::entry_contents(&foreign);
+    let entry = engine.cache().unwrap().entry_contents(&foreign);
     std::fs::write(engine.cache().unwrap().path_for(&sha), entry).unwrap();
 
     let restarted = engine_with(Limits::default(), Some(dir.path().into()));
     assert_eq!(
         restarted.load(bytes, "a").unwrap().compiled_from(),
+        CompiledFrom::Source
+    );
+}
+
+#[test]
+fn a_forged_cache_entry_is_recompiled_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let average = ModuleBytes::new(swapstream::builtin::bytes("average").unwrap());
+    let stats = ModuleBytes::new(swapstream::builtin::bytes("stats").unwrap());
+    let engine = engine_with(Limits::default(), Some(dir.path().into()));
+    // `stats`'s real precompiled entry, taken from the cache…
+    let stats_entry = {
+        engine.load(&stats, "stats").unwrap();
+        std::fs::read(engine.cache().unwrap().path_for(stats.sha256())).unwrap()
+    };
+    let stats_code = &stats_entry[32..];
+    // …put under `average`'s name with the digest anyone can compute (BLAKE3 of the code, as
+    // entries once carried), and with a MAC under a key of the forger's own.
+    let average_path = engine.cache().unwrap().path_for(average.sha256());
+    for forged_mac in [
+        *blake3::hash(stats_code).as_bytes(),
+        *blake3::keyed_hash(&[7; 32], stats_code).as_bytes(),
+    ] {
+        std::fs::write(&average_path, [&forged_mac[..], stats_code].concat()).unwrap();
+        let restarted = engine_with(Limits::default(), Some(dir.path().into()));
+        let module = restarted.load(&average, "average").unwrap();
+        assert_eq!(module.compiled_from(), CompiledFrom::Source);
+        assert_eq!(
+            module.label().name,
+            "average",
+            "the forged code did not run"
+        );
+    }
+}
+
+#[test]
+fn a_cache_entry_reached_through_a_symlink_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let average = ModuleBytes::new(swapstream::builtin::bytes("average").unwrap());
+    let engine = engine_with(Limits::default(), Some(dir.path().into()));
+    engine.load(&average, "average").unwrap();
+    let path = engine.cache().unwrap().path_for(average.sha256());
+    // A valid entry moved elsewhere, with a symlink in its place.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("entry");
+    std::fs::rename(&path, &target).unwrap();
+    std::os::unix::fs::symlink(&target, &path).unwrap();
+
+    let restarted = engine_with(Limits::default(), Some(dir.path().into()));
+    assert_eq!(
+        restarted.load(&average, "average").unwrap().compiled_from(),
+        CompiledFrom::Source
+    );
+}
+
+#[test]
+fn the_cache_directory_is_made_private_and_its_entries_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    std::fs::create_dir(&cache).unwrap();
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let average = ModuleBytes::new(swapstream::builtin::bytes("average").unwrap());
+    let engine = engine_with(Limits::default(), Some(cache.clone()));
+    engine.load(&average, "average").unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&cache), 0o700);
+    assert_eq!(mode(&cache.join("key")), 0o600);
+    assert_eq!(
+        mode(&engine.cache().unwrap().path_for(average.sha256())),
+        0o600
+    );
+}
+
+#[test]
+fn a_cache_path_that_is_not_a_directory_turns_the_cache_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let engine = engine_with(Limits::default(), Some(file));
+    assert!(engine.cache().is_none());
+    let average = ModuleBytes::new(swapstream::builtin::bytes("average").unwrap());
+    assert_eq!(
+        engine.load(&average, "average").unwrap().compiled_from(),
         CompiledFrom::Source
     );
 }

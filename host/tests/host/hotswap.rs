@@ -625,7 +625,7 @@ async fn a_restarted_host_swaps_from_the_precompiled_cache_and_rebuilds_bad_entr
         .unwrap()
         .precompile_component(&average())
         .unwrap();
-    let forged = swapstream_engine::PrecompiledCache::entry_contents(&foreign);
+    let forged = cached_engine().cache().unwrap().entry_contents(&foreign);
     std::fs::write(&average_entry, forged).unwrap();
     let fourth = restart().await;
     publish(&path, &average());
