@@ -61,6 +61,50 @@ pub struct Delivery {
     pub undecodable: Vec<Undecodable>,
 }
 
+impl Delivery {
+    /// Records delivered: those in the batch and those that could not enter it.
+    pub fn len(&self) -> usize {
+        self.batch.len() + self.undecodable.len()
+    }
+
+    /// Whether nothing was delivered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The offset range of each topic-partition, counting the records that could not enter
+    /// the batch: the positions a writer acknowledges once the delivery is written.
+    pub fn spans(&self) -> Vec<PartitionSpan> {
+        let mut spans = self.batch.spans();
+        for u in &self.undecodable {
+            let c = &u.coordinates;
+            match spans
+                .iter_mut()
+                .find(|s| s.topic == c.topic && s.partition == c.partition)
+            {
+                Some(s) => {
+                    s.first = s.first.min(c.offset);
+                    s.last = s.last.max(c.offset);
+                    s.records += 1;
+                }
+                None => spans.push(PartitionSpan {
+                    topic: c.topic.clone(),
+                    partition: c.partition,
+                    first: c.offset,
+                    last: c.offset,
+                    records: 1,
+                }),
+            }
+        }
+        spans
+    }
+
+    /// A short description for logs: `topic/partition@first..last` for each partition.
+    pub fn describe(&self) -> String {
+        describe_spans(&self.spans())
+    }
+}
+
 impl From<Batch> for Delivery {
     fn from(batch: Batch) -> Self {
         Self {
@@ -68,6 +112,14 @@ impl From<Batch> for Delivery {
             undecodable: Vec::new(),
         }
     }
+}
+
+fn describe_spans(spans: &[PartitionSpan]) -> String {
+    let spans: Vec<String> = spans
+        .iter()
+        .map(|s| format!("{}/{}@{}..{}", s.topic, s.partition, s.first, s.last))
+        .collect();
+    spans.join(",")
 }
 
 /// Where a record sits in Kafka.
@@ -166,12 +218,7 @@ impl Batch {
 
     /// A short description for logs: `topic/partition@first..last` for each partition.
     pub fn describe(&self) -> String {
-        let spans: Vec<String> = self
-            .spans()
-            .iter()
-            .map(|s| format!("{}/{}@{}..{}", s.topic, s.partition, s.first, s.last))
-            .collect();
-        spans.join(",")
+        describe_spans(&self.spans())
     }
 
     /// Coordinates and value of every record, in batch order.

@@ -11,7 +11,7 @@ use crate::batch::{Batch, Coordinates, Delivery, Undecodable};
 use crate::item::{Output, Rejection, add_lineage};
 use crate::module::{Module, ModuleError, ModuleLabel, Ran, config_for};
 use crate::registry::Registry;
-use crate::retry::{Classify, Recovery};
+use crate::retry::{Backoff, Classify, Recovery};
 use crate::sink::{DeadLetter, DeadLetterSink, ItemSink, SinkError, WriteStats};
 
 /// What the pipeline does when the module fails a whole batch (trap, timeout, limit).
@@ -32,8 +32,13 @@ pub struct PipelineSettings {
     pub module_config: Vec<(String, String)>,
     /// Name of the lineage attribute added to items; `None` adds none.
     pub lineage_attribute: Option<String>,
-    /// What a module failure does.
+    /// What a module failure does, once retrying it (see `module_retries`) did not help.
     pub on_module_failure: OnModuleFailure,
+    /// How a batch is run again, on the same module version, when the module fails in a way
+    /// that depends on the machine rather than on the batch (a time-out on a loaded machine,
+    /// host resources exhausted), before `on_module_failure` applies: valid records are not
+    /// dead-lettered because of one slow moment. `max_attempts` counts the first run.
+    pub module_retries: Backoff,
 }
 
 impl Default for PipelineSettings {
@@ -42,6 +47,11 @@ impl Default for PipelineSettings {
             module_config: Vec::new(),
             lineage_attribute: Some("module".to_owned()),
             on_module_failure: OnModuleFailure::Fail,
+            module_retries: Backoff {
+                max_attempts: 3,
+                base: Duration::from_millis(500),
+                max: Duration::from_secs(2),
+            },
         }
     }
 }
@@ -149,8 +159,17 @@ impl<M: Module, S: ItemSink, D: DeadLetterSink> Pipeline<M, S, D> {
     /// items and the dead letters are durably written (then the batch may be acknowledged),
     /// or with the reason it was not and the batch itself.
     pub async fn process(&self, delivery: Delivery) -> Result<BatchReport, Unwritten> {
+        self.process_with(self.modules.current(), delivery).await
+    }
+
+    /// [`Self::process`] on a given module version (one the batch already ran with, when a
+    /// retry must not change the version its items come from).
+    pub async fn process_with(
+        &self,
+        module: Arc<M>,
+        delivery: Delivery,
+    ) -> Result<BatchReport, Unwritten> {
         // One version for the whole batch, even if a swap happens meanwhile.
-        let module = self.modules.current();
         let span = tracing::info_span!(
             "batch",
             batch = %delivery.batch.describe(),
@@ -172,15 +191,16 @@ impl<M: Module, S: ItemSink, D: DeadLetterSink> Pipeline<M, S, D> {
         // Keys scoped to other modules (`name/key`) stay out: the same settings serve every
         // version a swap may bring in.
         let config = config_for(&self.settings.module_config, &label.name);
-        let (Ran { batch, output }, module_time) = match run_module(module, batch, config).await {
-            Ok(ran) => ran,
-            Err(error) => {
-                return Err(Unwritten {
-                    error,
-                    delivery: None,
-                });
-            }
-        };
+        let (Ran { batch, output }, module_time) =
+            match self.run_with_retries(module, batch, config).await {
+                Ok(ran) => ran,
+                Err(error) => {
+                    return Err(Unwritten {
+                        error,
+                        delivery: None,
+                    });
+                }
+            };
         let unwritten = |batch: Batch, undecodable: Vec<Undecodable>, error| Unwritten {
             error,
             delivery: Some(Delivery { batch, undecodable }),
@@ -263,6 +283,42 @@ impl<M: Module, S: ItemSink, D: DeadLetterSink> Pipeline<M, S, D> {
             "batch done"
         );
         Ok(report)
+    }
+}
+
+impl<M: Module, S, D> Pipeline<M, S, D> {
+    /// Runs `module` over `batch`, again (after a back-off) while it fails in a way a later
+    /// attempt can change, up to `module_retries.max_attempts` runs. Returns the last run and
+    /// the time spent in the module over all runs.
+    async fn run_with_retries(
+        &self,
+        module: Arc<M>,
+        mut batch: Batch,
+        config: Vec<(String, String)>,
+    ) -> Result<(Ran, Duration), PipelineError> {
+        let retries = self.settings.module_retries;
+        let mut in_module = Duration::ZERO;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (ran, time) = run_module(Arc::clone(&module), batch, config.clone()).await?;
+            in_module += time;
+            match &ran.output {
+                Err(e) if e.recovery() == Recovery::Transient && attempt < retries.max_attempts => {
+                    let delay = retries.delay(attempt);
+                    tracing::warn!(
+                        error = %e,
+                        attempt,
+                        retry_in_ms = delay.as_millis() as u64,
+                        "the module failed the batch in a way another run may not; running it again"
+                    );
+                    crate::metrics::batch_retry("module");
+                    batch = ran.batch;
+                    tokio::time::sleep(delay).await;
+                }
+                _ => return Ok((ran, in_module)),
+            }
+        }
     }
 }
 

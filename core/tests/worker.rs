@@ -58,10 +58,13 @@ impl Module for Echo {
     }
 }
 
-/// Keeps every (partition, offset) written, and how many writes failed while told to.
+/// Keeps every (partition, offset) written and the lineage that last wrote it, and how many
+/// writes failed while told to and with which records.
 #[derive(Clone, Default)]
 struct Recorder {
     written: Arc<Mutex<Vec<(i32, i64)>>>,
+    lineage: Arc<Mutex<BTreeMap<(i32, i64), String>>>,
+    refused: Arc<Mutex<BTreeSet<(i32, i64)>>>,
     failing: Arc<AtomicBool>,
     failures: Arc<AtomicUsize>,
 }
@@ -82,9 +85,27 @@ fn number(item: &Item, name: &str) -> i64 {
         .unwrap()
 }
 
+fn coordinates(item: &Item) -> (i32, i64) {
+    (number(item, "partition") as i32, number(item, "offset"))
+}
+
+fn lineage(item: &Item) -> String {
+    item.attributes
+        .iter()
+        .find_map(|a| match (&a.value, a.name == "module") {
+            (Value::S(s), true) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap()
+}
+
 impl ItemSink for Recorder {
     async fn write(&self, items: Vec<Item>) -> Result<WriteStats, SinkError> {
         if self.failing.load(Ordering::SeqCst) {
+            self.refused
+                .lock()
+                .unwrap()
+                .extend(items.iter().map(coordinates));
             self.failures.fetch_add(1, Ordering::SeqCst);
             return Err(SinkError::GaveUp {
                 table: "memory".into(),
@@ -94,11 +115,14 @@ impl ItemSink for Recorder {
             });
         }
         let n = items.len();
-        self.written.lock().unwrap().extend(
-            items
-                .iter()
-                .map(|i| (number(i, "partition") as i32, number(i, "offset"))),
-        );
+        self.written
+            .lock()
+            .unwrap()
+            .extend(items.iter().map(coordinates));
+        self.lineage
+            .lock()
+            .unwrap()
+            .extend(items.iter().map(|i| (coordinates(i), lineage(i))));
         Ok(WriteStats {
             written: n,
             ..WriteStats::default()
@@ -139,18 +163,25 @@ struct Running {
     task: tokio::task::JoinHandle<RunSummary>,
 }
 
+fn echo(version: &str) -> Echo {
+    Echo(ModuleLabel {
+        name: "echo".into(),
+        version: version.into(),
+        sha256: "0".repeat(64),
+    })
+}
+
 fn start(log: &MemoryLog, sink: &Recorder) -> Running {
+    start_with(log, sink, Arc::new(Registry::new(echo("1"))))
+}
+
+fn start_with(log: &MemoryLog, sink: &Recorder, modules: Arc<Registry<Echo>>) -> Running {
     let source = MemorySource::join(log, [tp(0), tp(1)]);
     let health = Arc::new(Health::new(swapstream_core::source::Source::status(
         &source,
     )));
-    let label = ModuleLabel {
-        name: "echo".into(),
-        version: "1".into(),
-        sha256: "0".repeat(64),
-    };
     let pipeline = Pipeline::new(
-        Arc::new(Registry::new(Echo(label))),
+        modules,
         sink.clone(),
         sink.clone(),
         PipelineSettings::default(),
@@ -288,4 +319,38 @@ async fn the_worker_writes_every_record_through_an_outage_a_rebalance_and_a_rest
         );
     }
     assert_eq!(sink.distinct(), everything_in(&log));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_retried_across_a_swap_is_written_by_the_version_that_ran_it() {
+    let log = MemoryLog::new();
+    let sink = Recorder::default();
+    append(&log, 100);
+    let modules = Arc::new(Registry::new(echo("1")));
+
+    // Version 1 runs the first batches; their writes fail, and version 2 goes live meanwhile.
+    sink.failing.store(true, Ordering::SeqCst);
+    let running = start_with(&log, &sink, Arc::clone(&modules));
+    until("failed write attempts", || {
+        sink.failures.load(Ordering::SeqCst) >= 3
+    })
+    .await;
+    modules.swap(Arc::new(echo("2")));
+    sink.failing.store(false, Ordering::SeqCst);
+    until("every record", || sink.distinct() == everything_in(&log)).await;
+
+    // The retried batches' records were written by version 1, the later ones by version 2.
+    let lineage = sink.lineage.lock().unwrap().clone();
+    let refused = sink.refused.lock().unwrap().clone();
+    assert!(!refused.is_empty());
+    for record in &refused {
+        assert_eq!(lineage[record], "echo@1#000000000000", "{record:?}");
+    }
+    let by_v2 = lineage
+        .values()
+        .filter(|l| *l == "echo@2#000000000000")
+        .count();
+    assert!(by_v2 > 0, "batches after the swap run version 2");
+    running.stop.send(()).unwrap();
+    assert!(running.task.await.unwrap().closed_cleanly);
 }

@@ -15,6 +15,22 @@ fn function_env(db: &DynamoDbLocal) -> Vec<(String, String)> {
     env
 }
 
+/// Invokes a function writing to `db` with an event of `records`; returns the response body
+/// of the invocation, which must succeed.
+fn invoke_with(db: &DynamoDbLocal, dir: &std::path::Path, records: &[telemetry::Record]) -> String {
+    let event_file = dir.join("event.json");
+    std::fs::write(&event_file, telemetry::lambda_event(records).to_string()).unwrap();
+    let mut function = LambdaFunction::start(&function_env(db), dir);
+    let invocation = function.invoke(&event_file);
+    assert!(
+        invocation.ok,
+        "{}\n{}",
+        invocation.body,
+        function.function_log()
+    );
+    invocation.body
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_10000_record_event_lands_in_dynamodb_exactly_as_the_reference_computes_it() {
     let db = DynamoDbLocal::start().await;
@@ -24,18 +40,8 @@ async fn a_10000_record_event_lands_in_dynamodb_exactly_as_the_reference_compute
 
     let records = telemetry::generate("sensors", 4, 1000, 2500, 12, 100, 7);
     assert_eq!(records.len(), 10_000);
-    let event_file = dir.path().join("event.json");
-    std::fs::write(&event_file, telemetry::lambda_event(&records).to_string()).unwrap();
-
-    let mut function = LambdaFunction::start(&function_env(&db), dir.path());
-    let invocation = function.invoke(&event_file);
-    assert!(
-        invocation.ok,
-        "{}\n{}",
-        invocation.body,
-        function.function_log()
-    );
-    let response: serde_json::Value = serde_json::from_str(invocation.body.trim()).unwrap();
+    let body = invoke_with(&db, dir.path(), &records);
+    let response: serde_json::Value = serde_json::from_str(body.trim()).unwrap();
     let bad: Vec<_> = records.iter().filter(|r| r.bad).collect();
     assert!(
         bad.len() > 50,
@@ -136,5 +142,58 @@ async fn the_invocation_fails_while_dynamodb_refuses_writes_so_the_batch_is_retr
     assert_eq!(
         got,
         vec![("1".into(), "34".into()), ("3".into(), "24".into())]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejected_record_over_dynamodbs_item_limit_is_dead_lettered_cut_with_its_length_and_sha256()
+ {
+    use sha2::{Digest, Sha256};
+    use swapstream_tests::telemetry::Record;
+    let db = DynamoDbLocal::start().await;
+    db.create_items_table("readings").await;
+    db.create_dead_letter_table("dead-letters").await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // 500 KB that is not JSON: whole, its dead letter would be over DynamoDB's 400 KB limit,
+    // refused on every retry, and the batch around it would never be written.
+    let huge: Vec<u8> = (0..500_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let good = br#"{"device_id": 5, "timestamp": "2026-11-25T12:00:00.000001", "temperature": 30}"#;
+    let record = |offset: i64, value: &[u8], bad: bool| Record {
+        topic: "sensors".into(),
+        partition: 0,
+        offset,
+        value: Some(value.to_vec()),
+        bad_base64: None,
+        bad,
+    };
+    invoke_with(
+        &db,
+        dir.path(),
+        &[record(7, good, false), record(8, &huge, true)],
+    );
+
+    let items = db.scan("readings").await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        (text(&items[0], "device_id"), text(&items[0], "avg_temp")),
+        ("5".to_owned(), "30".to_owned())
+    );
+    let letters = db.scan("dead-letters").await;
+    assert_eq!(letters.len(), 1);
+    let letter = &letters[0];
+    assert_eq!(
+        (text(letter, "source"), text(letter, "offset")),
+        ("sensors/0".to_owned(), "8".to_owned())
+    );
+    let kept = match letter.get("value") {
+        Some(AttributeValue::B(b)) => b.as_ref().to_vec(),
+        other => panic!("value: {other:?}"),
+    };
+    assert_eq!(kept, huge[..64 * 1024]);
+    assert_eq!(text(letter, "value_length"), "500000");
+    assert_eq!(
+        text(letter, "value_sha256"),
+        hex::encode(Sha256::digest(&huge))
     );
 }

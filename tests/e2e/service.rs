@@ -541,3 +541,102 @@ async fn produce_writes_reference_like_readings_spread_over_the_partitions() {
         }
     }
 }
+
+/// Produces `values` to partition 0 of `topic`, the one at `binary_header_at` with a header
+/// named by bytes that are not UTF-8 (as a producer in another language can send), written
+/// through librdkafka directly because rust-rdkafka only takes `&str` names.
+fn produce_with_a_binary_header_name(
+    bootstrap: &str,
+    topic: &str,
+    values: &[String],
+    binary_header_at: usize,
+) {
+    use rdkafka::bindings::{rd_kafka_header_add, rd_kafka_headers_t};
+    use rdkafka::message::OwnedHeaders;
+    use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+
+    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("batch.num.messages", "1")
+        .set("linger.ms", "0")
+        .create()
+        .unwrap();
+    for (i, value) in values.iter().enumerate() {
+        let mut record = BaseRecord::<(), String>::to(topic)
+            .payload(value)
+            .partition(0);
+        if i == binary_header_at {
+            let headers = OwnedHeaders::new();
+            let ptr = std::ptr::from_ref(headers.as_borrowed())
+                .cast::<rd_kafka_headers_t>()
+                .cast_mut();
+            let name = [0xc3u8, 0x28];
+            // SAFETY: `ptr` is the live header list `headers` owns; librdkafka copies the
+            // name and the (empty) value.
+            #[allow(unsafe_code)]
+            unsafe {
+                rd_kafka_header_add(ptr, name.as_ptr().cast(), 2, std::ptr::null(), 0);
+            }
+            record = record.headers(headers);
+        }
+        producer.send(record).map_err(|(e, _)| e).unwrap();
+    }
+    producer.flush(Duration::from_secs(30)).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_whose_header_name_is_not_utf8_is_dead_lettered_and_the_host_carries_on() {
+    let (tansu, db, dir) = stack(1).await;
+    let values: Vec<String> = (0..5)
+        .map(|i| {
+            format!(
+                r#"{{"device_id": 7, "timestamp": "2026-11-25T12:00:0{i}.000000", "temperature": {}}}"#,
+                20 + i
+            )
+        })
+        .collect();
+    produce_with_a_binary_header_name(&tansu.bootstrap(), TOPIC, &values, 2);
+
+    let config = HostConfig::new(
+        &tansu.bootstrap(),
+        TOPIC,
+        "binary-header",
+        db.env(),
+        dir.path(),
+    );
+    let host = Host::start(&config, "host");
+    let letters = eventually("the dead letter", Duration::from_secs(60), async || {
+        let letters = db.scan("dead-letters").await;
+        (!letters.is_empty()).then_some(letters)
+    })
+    .await;
+    assert_eq!(
+        dead_letter_coordinates(&letters),
+        [(0, 2)],
+        "{}",
+        host.log()
+    );
+    assert_eq!(
+        text(&letters[0], "reason"),
+        "header 0's name is not UTF-8 (bytes c328)"
+    );
+    assert_eq!(
+        letters[0].get("value"),
+        Some(&aws_sdk_dynamodb::types::AttributeValue::B(
+            aws_sdk_dynamodb::primitives::Blob::new(values[2].as_bytes())
+        ))
+    );
+    // The other four readings are written, each counted once.
+    eventually("the readings", Duration::from_secs(60), async || {
+        let items = db.scan("readings").await;
+        let counted: i64 = items
+            .iter()
+            .map(|i| text(i, "reading_count").parse::<i64>().unwrap())
+            .sum();
+        (counted == 4).then_some(())
+    })
+    .await;
+    committed_eventually(&tansu, "binary-header", 1, &BTreeMap::from([(0, 5)])).await;
+    assert_eq!(host.get("/healthz").0, 200, "{}", host.log());
+    assert!(!host.log().contains("panicked"), "{}", host.log());
+}

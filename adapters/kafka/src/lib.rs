@@ -9,6 +9,7 @@
 //! * [`producer`]: the load generator behind `swapstream produce`.
 
 pub mod connection;
+mod headers;
 pub mod hooks;
 pub mod msk_iam;
 pub mod producer;

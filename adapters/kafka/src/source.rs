@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use swapstream_core::metrics;
@@ -16,6 +16,7 @@ use swapstream_core::source::{
 };
 
 use crate::connection::{ClientRole, KafkaConnection, client_config};
+use crate::headers;
 use crate::hooks::{ClientHooks, ConsumerHooks, GroupState};
 
 /// Why the consumer could not be set up.
@@ -125,8 +126,11 @@ impl SourceRecord for KafkaRecord<'_> {
         self.0
             .headers()
             .into_iter()
-            .flat_map(|h| h.iter())
-            .map(|h| (h.key, h.value.unwrap_or_default()))
+            .flat_map(headers::raw_headers)
+            .filter_map(|h| Some((std::str::from_utf8(h.name).ok()?, h.value)))
+    }
+    fn defect(&self) -> Option<String> {
+        headers::defect(self.0.headers())
     }
 }
 

@@ -51,6 +51,7 @@ impl MemoryLog {
             key: None,
             value: Some(value.to_vec()),
             headers: Vec::new(),
+            defect: None,
         })
     }
 

@@ -28,8 +28,14 @@ pub trait SourceRecord {
     fn key(&self) -> Option<&[u8]>;
     /// Value; `None` for a null value (a tombstone).
     fn value(&self) -> Option<&[u8]>;
-    /// Headers (name, value) in order; a null header value is empty.
+    /// Headers (name, value) in order; a null header value is empty. A header whose name a
+    /// source cannot give as text is left out here and reported by [`Self::defect`].
     fn headers(&self) -> impl Iterator<Item = (&str, &[u8])>;
+    /// Why this record cannot enter a batch as it is (e.g. a header name that is not UTF-8);
+    /// such a record is rejected with its coordinates instead.
+    fn defect(&self) -> Option<String> {
+        None
+    }
 
     /// A copy that outlives the source's buffer.
     fn to_owned_record(&self) -> OwnedRecord {
@@ -44,6 +50,7 @@ pub trait SourceRecord {
                 .headers()
                 .map(|(n, v)| (n.to_owned(), v.to_vec()))
                 .collect(),
+            defect: self.defect(),
         }
     }
 
@@ -70,6 +77,8 @@ pub struct OwnedRecord {
     pub value: Option<Vec<u8>>,
     /// Headers, in order.
     pub headers: Vec<(String, Vec<u8>)>,
+    /// Why the record cannot enter a batch, if it cannot ([`SourceRecord::defect`]).
+    pub defect: Option<String>,
 }
 
 impl SourceRecord for OwnedRecord {
@@ -93,6 +102,9 @@ impl SourceRecord for OwnedRecord {
     }
     fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()))
+    }
+    fn defect(&self) -> Option<String> {
+        self.defect.clone()
     }
 }
 

@@ -33,10 +33,10 @@ pub use accumulator::{Accumulator, BatchLimits, Offer};
 pub use health::{Health, HealthReport};
 use offsets::{BatchId, OffsetTracker};
 
-use crate::batch::{Batch, BatchError, Delivery};
+use crate::batch::Delivery;
 use crate::metrics;
 use crate::module::{Module, ModuleLabel};
-use crate::pipeline::{BatchReport, Pipeline, Unwritten};
+use crate::pipeline::{BatchReport, Pipeline, PipelineError, Unwritten};
 use crate::retry::{Classify, Decision, RetryPolicy};
 use crate::sink::{DeadLetterSink, ItemSink};
 use crate::source::{GroupEvent, OwnedRecord, Source, SourceError, SourceRecord, TopicPartition};
@@ -72,9 +72,6 @@ pub enum ServiceError {
     /// The Kafka source failed.
     #[error(transparent)]
     Source(#[from] SourceError),
-    /// A record could not be added to a batch.
-    #[error(transparent)]
-    Batch(#[from] BatchError),
     /// A batch task panicked, or a batch was lost to a panic (host bugs). Nothing unwritten
     /// was stored: started again, the host reads it again.
     #[error("internal error in a batch task: {0}")]
@@ -211,7 +208,7 @@ where
 
         // Shutdown.
         let gathered = state.acc.len()
-            + state.ready.as_ref().map_or(0, Batch::len)
+            + state.ready.as_ref().map_or(0, Delivery::len)
             + usize::from(state.carry.is_some());
         tracing::info!(
             in_flight = tasks.len(),
@@ -261,7 +258,7 @@ struct State<M, S, D> {
     /// A record that did not fit the previous batch: it starts the next one.
     carry: Option<OwnedRecord>,
     /// A closed batch waiting for room in flight.
-    ready: Option<Batch>,
+    ready: Option<Delivery>,
     tracker: OffsetTracker,
     aborts: HashMap<BatchId, AbortHandle>,
     failing: BTreeSet<BatchId>,
@@ -320,9 +317,9 @@ where
         }
         let mut dropped_records = self.acc.len();
         self.acc.take();
-        if let Some(batch) = self.ready.take() {
-            dropped_records += batch.len();
-            for s in batch.spans() {
+        if let Some(delivery) = self.ready.take() {
+            dropped_records += delivery.len();
+            for s in delivery.spans() {
                 lowest(&mut first, (s.topic, s.partition), s.first);
             }
         }
@@ -382,29 +379,29 @@ where
                 && let Some(m) = self.carry.take()
             {
                 // An empty batch takes any record.
-                if self.acc.offer(&m)? == Offer::Full {
+                if self.acc.offer(&m) == Offer::Full {
                     self.ready = self.acc.take();
                 }
             }
             if self.tracker.in_flight() >= self.settings.max_in_flight.max(1) {
                 return Ok(());
             }
-            let Some(batch) = self.ready.take() else {
+            let Some(delivery) = self.ready.take() else {
                 return Ok(());
             };
-            self.spawn(tasks, batch);
+            self.spawn(tasks, delivery);
         }
     }
 
-    fn spawn(&mut self, tasks: &mut JoinSet<Finished>, batch: Batch) {
+    fn spawn(&mut self, tasks: &mut JoinSet<Finished>, delivery: Delivery) {
         let id = BatchId(self.next_id);
         self.next_id += 1;
-        self.tracker.track(id, &batch.spans());
-        metrics::records_in(batch.len());
+        self.tracker.track(id, &delivery.spans());
+        metrics::records_in(delivery.len());
         let handle = tasks.spawn(deliver(
             self.pipeline.clone(),
             id,
-            batch,
+            delivery,
             self.settings.retry,
             self.notes.clone(),
         ));
@@ -439,7 +436,7 @@ where
             metrics::record_skipped();
             return Ok(());
         }
-        match self.acc.offer(message)? {
+        match self.acc.offer(message) {
             Offer::Added => {
                 self.next_offset.insert(tp, offset + 1);
             }
@@ -524,26 +521,35 @@ where
 
 /// Writes one batch, retrying as the policy decides until it is written (or the task is
 /// aborted). Each attempt gets the batch the previous one handed back.
+///
+/// Once the module has run the batch, every retry runs that same version, even if another one
+/// went live meanwhile: the items written by an attempt that failed half-way are rewritten by
+/// the version that made them, never mixed with another version's. Only a batch the module
+/// failed on takes the version live at its next attempt, so that publishing a fixed module
+/// unblocks it.
 async fn deliver<M: Module, S: ItemSink, D: DeadLetterSink>(
     pipeline: Arc<Pipeline<M, S, D>>,
     id: BatchId,
-    batch: Batch,
+    mut delivery: Delivery,
     policy: RetryPolicy,
     notes: mpsc::UnboundedSender<Note>,
 ) -> Finished {
     let started = Instant::now();
-    let described = batch.describe();
-    let mut delivery = Delivery::from(batch);
+    let described = delivery.describe();
     let mut attempt: u32 = 0;
+    let mut module = pipeline.modules().current();
     loop {
         attempt = attempt.saturating_add(1);
         let Unwritten {
             error,
             delivery: back,
-        } = match pipeline.process(delivery).await {
+        } = match pipeline.process_with(Arc::clone(&module), delivery).await {
             Ok(report) => return (id, Ok(report), started.elapsed()),
             Err(unwritten) => unwritten,
         };
+        if matches!(error, PipelineError::Module(_)) {
+            module = pipeline.modules().current();
+        }
         let Some(back) = back else {
             return (id, Err(error.to_string()), started.elapsed());
         };

@@ -38,6 +38,7 @@ pub async fn run(args: ReplayArgs) -> Result<(), Exit> {
         module_config: args.module.module_config.clone(),
         lineage_attribute: args.module.lineage(),
         on_module_failure: OnModuleFailure::Fail,
+        ..PipelineSettings::default()
     };
     let pipeline = Pipeline::new(
         registry,

@@ -97,6 +97,7 @@ impl SinkConfig {
             } else {
                 OnModuleFailure::Fail
             },
+            ..PipelineSettings::default()
         }
     }
 }
