@@ -224,6 +224,12 @@ async fn a_host_killed_mid_run_resumes_from_its_commits_and_rewrites_only_identi
     let committed_after_kill = committed(&tansu.bootstrap(), "crash", TOPIC, 1).unwrap()[&0];
     assert!(committed_after_kill <= written_before);
 
+    // The second host joins once the killed member's session (6 s) has expired. Joining while
+    // Tansu still counts the dead member can leave the newcomer with an empty assignment, and
+    // on a loaded machine Tansu's coordinator was seen not to rebalance after the session
+    // expired. The test is about what the second host writes, not about Tansu's group
+    // membership.
+    tokio::time::sleep(Duration::from_secs(7)).await;
     let mut second = Host::start(&config, "second");
     all_covered(&db, &stream, Duration::from_secs(180), &second).await;
     let after = db.scan("readings").await;
