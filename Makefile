@@ -25,9 +25,11 @@ lint:
 
 # One profile for every test (`quick`, see Cargo.toml): the modules compile far faster in an
 # optimised host, and without LTO each test binary links in seconds. `--no-fail-fast`: one
-# failing test binary does not hide the results of the others.
+# failing test binary does not hide the results of the others. The run builds the
+# `swapstream` binary for the host's integration tests; SWAPSTREAM_TEST_BIN_BUILT tells the
+# end-to-end tests to use it instead of building it again (tests/src/lib.rs).
 unit-tests:
-	$(CARGO) test --workspace --profile quick --no-fail-fast
+	SWAPSTREAM_TEST_BIN_BUILT=1 $(CARGO) test --workspace --profile quick --no-fail-fast
 
 terraform-checks:
 	scripts/check-terraform.sh

@@ -61,6 +61,11 @@ pub fn stack_home() -> PathBuf {
 
 /// The `swapstream` binary of the profile these tests were built with, built if needed (a
 /// no-op when it is up to date), so the tests always run the current code.
+///
+/// With `SWAPSTREAM_TEST_BIN_BUILT` set (the Makefile sets it for `cargo test --workspace`,
+/// which builds the binary for the host's own integration tests in the same run), the binary
+/// already there is used as it is: building it again with `-p swapstream` alone would resolve
+/// other dependency features and compile the host a second time.
 pub fn swapstream_bin() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
@@ -70,6 +75,10 @@ pub fn swapstream_bin() -> PathBuf {
             let mut profile_dir = exe.parent().unwrap().to_path_buf();
             if profile_dir.ends_with("deps") {
                 profile_dir.pop();
+            }
+            let built = profile_dir.join("swapstream");
+            if std::env::var_os("SWAPSTREAM_TEST_BIN_BUILT").is_some() && built.exists() {
+                return built;
             }
             // target/debug is the dev profile; every other directory is named after its profile.
             let profile = profile_dir
