@@ -76,7 +76,7 @@ impl HostState {
 
     /// What the module wrote to stderr, on one line: it ends up in one-line error messages.
     pub(crate) fn stderr_text(&self) -> String {
-        one_line(&self.stderr)
+        one_line(&self.stderr.contents().0)
     }
 
     /// Logs what the module wrote to stdout and stderr (bounded), one line per stream, under
@@ -84,12 +84,15 @@ impl HostState {
     /// stderr went into an error report instead.
     pub(crate) fn log_output(&self, stderr_too: bool) {
         let module = self.log.module.as_str();
-        for (stream, out) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
-            if stream == "stderr" && !stderr_too {
-                continue;
-            }
-            let (_, dropped) = out.contents();
-            let text = one_line(out);
+        let streams = [("stdout", &self.stdout), ("stderr", &self.stderr)];
+        let logged = if stderr_too {
+            &streams[..]
+        } else {
+            &streams[..1]
+        };
+        for (stream, out) in logged {
+            let (bytes, dropped) = out.contents();
+            let text = one_line(&bytes);
             if !text.is_empty() {
                 tracing::info!(target: "swapstream::module", module, stream, dropped, "{text}");
             }
@@ -141,11 +144,10 @@ impl WasiView for HostState {
     }
 }
 
-/// What a module wrote to `out`, lossily decoded, on one line (lines joined by " | "). Rust's
-/// hint about `RUST_BACKTRACE`, which a module cannot act on, is left out.
-fn one_line(out: &CapturedOutput) -> String {
-    let (bytes, _) = out.contents();
-    String::from_utf8_lossy(&bytes)
+/// What a module wrote, lossily decoded, on one line (lines joined by " | "). Rust's hint
+/// about `RUST_BACKTRACE`, which a module cannot act on, is left out.
+fn one_line(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))

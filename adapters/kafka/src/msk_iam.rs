@@ -96,15 +96,22 @@ mod tests {
 
     use super::*;
 
-    fn static_config(region: Option<&'static str>) -> aws_config::SdkConfig {
+    /// An SDK configuration in `region` with static credentials (`session_token` for
+    /// temporary ones).
+    fn config(
+        region: Option<&'static str>,
+        access_key: &str,
+        secret_key: &str,
+        session_token: Option<&str>,
+    ) -> aws_config::SdkConfig {
         let mut b = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .credentials_provider(
                 aws_credential_types::provider::SharedCredentialsProvider::new(
                     aws_credential_types::Credentials::new(
-                        "AKIDEXAMPLE",
-                        "secret",
-                        None,
+                        access_key,
+                        secret_key,
+                        session_token.map(str::to_owned),
                         None,
                         "test",
                     ),
@@ -116,14 +123,14 @@ mod tests {
         b.build()
     }
 
-    #[tokio::test(flavor = "multi_thread")]
-    async fn msk_iam_tokens_are_sigv4_presigned_kafka_connect_urls() {
-        let tokens = MskIamTokens::new(
-            static_config(Some("eu-west-1")),
-            tokio::runtime::Handle::current(),
-        )
-        .unwrap();
-        // librdkafka calls from a blocking context.
+    fn static_config(region: Option<&'static str>) -> aws_config::SdkConfig {
+        config(region, "AKIDEXAMPLE", "secret", None)
+    }
+
+    /// A token from `config`, asked for as librdkafka does (from a blocking context): its
+    /// expiry (ms since the epoch) and the presigned URL it encodes.
+    async fn presigned(config: aws_config::SdkConfig) -> (i64, String) {
+        let tokens = MskIamTokens::new(config, tokio::runtime::Handle::current()).unwrap();
         let token = tokio::task::spawn_blocking(move || tokens.token())
             .await
             .unwrap()
@@ -131,7 +138,12 @@ mod tests {
         let url = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(&token.token)
             .unwrap();
-        let url = String::from_utf8(url).unwrap();
+        (token.lifetime_ms, String::from_utf8(url).unwrap())
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn msk_iam_tokens_are_sigv4_presigned_kafka_connect_urls() {
+        let (lifetime_ms, url) = presigned(static_config(Some("eu-west-1"))).await;
         assert!(
             url.starts_with(
                 "https://kafka.eu-west-1.amazonaws.com/?Action=kafka-cluster%3AConnect"
@@ -146,9 +158,8 @@ mod tests {
             .as_millis() as i64;
         // The signer's tokens are valid for 15 minutes.
         assert!(
-            (token.lifetime_ms - now_ms - 900_000).abs() < 60_000,
-            "{} vs {now_ms}",
-            token.lifetime_ms
+            (lifetime_ms - now_ms - 900_000).abs() < 60_000,
+            "{lifetime_ms} vs {now_ms}"
         );
     }
 
@@ -274,41 +285,15 @@ mod tests {
         }
     }
 
-    fn config_with_session(token: &'static str) -> aws_config::SdkConfig {
-        aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::from_static("us-east-2"))
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(
-                    aws_credential_types::Credentials::new(
-                        "ASIAEXAMPLE",
-                        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                        Some(token.to_owned()),
-                        None,
-                        "test",
-                    ),
-                ),
-            )
-            .build()
-    }
-
     #[tokio::test(flavor = "multi_thread")]
     async fn msk_iam_tokens_carry_a_sigv4_signature_that_verifies_independently() {
-        let tokens = MskIamTokens::new(
-            config_with_session("FwoGZXIvYXdzEXAMPLE+/=token"),
-            tokio::runtime::Handle::current(),
-        )
-        .unwrap();
-        let token = tokio::task::spawn_blocking(move || tokens.token())
-            .await
-            .unwrap()
-            .unwrap();
-        let url = String::from_utf8(
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(&token.token)
-                .unwrap(),
-        )
-        .unwrap();
+        let (_, url) = presigned(config(
+            Some("us-east-2"),
+            "ASIAEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            Some("FwoGZXIvYXdzEXAMPLE+/=token"),
+        ))
+        .await;
         let params = sigv4::params(&url);
         let names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
