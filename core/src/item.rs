@@ -1,6 +1,8 @@
 //! What a module makes of a batch: items shaped like DynamoDB's, and rejected records; how
 //! items look as DynamoDB JSON, and the lineage attribute the host adds.
 
+pub mod rules;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value as Json, json};

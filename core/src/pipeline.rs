@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 use crate::batch::{Batch, Coordinates, Delivery, Undecodable};
-use crate::item::{Output, Rejection, add_lineage};
+use crate::item::{Item, Output, Rejection, add_lineage, dynamodb_json};
 use crate::module::{Module, ModuleError, ModuleLabel, Ran, config_for};
 use crate::registry::Registry;
 use crate::retry::{Backoff, Classify, Recovery};
@@ -61,12 +61,14 @@ impl Default for PipelineSettings {
 pub struct BatchReport {
     /// Records in the batch (decoded or not).
     pub records: usize,
-    /// Items the module produced.
+    /// Items the module produced that are written (unwritable ones are not counted).
     pub items: usize,
     /// Items writes (after merging duplicate keys).
     pub written: WriteStats,
     /// Records rejected (by the module, undecodable, or because the module failed).
     pub rejected: usize,
+    /// Output items DynamoDB would never accept, sent to the dead-letter sink instead.
+    pub unwritable: usize,
     /// The module version that ran the batch.
     pub module: ModuleLabel,
     /// Set when the module failed and the batch went to the dead-letter sink.
@@ -213,6 +215,7 @@ impl<M: Module, S: ItemSink, D: DeadLetterSink> Pipeline<M, S, D> {
                 reason: u.reason.clone(),
                 value: u.raw.clone(),
                 module: None,
+                item: None,
             })
             .collect();
         let (mut items, module_failure) = match output {
@@ -232,6 +235,7 @@ impl<M: Module, S: ItemSink, D: DeadLetterSink> Pipeline<M, S, D> {
                     reason: reason.clone(),
                     value: value.to_vec(),
                     module: Some(lineage.clone()),
+                    item: None,
                 }));
                 (Vec::new(), Some(e.to_string()))
             }
@@ -246,8 +250,16 @@ impl<M: Module, S: ItemSink, D: DeadLetterSink> Pipeline<M, S, D> {
         if let Some(name) = &self.settings.lineage_attribute {
             add_lineage(&mut items, name, &lineage);
         }
+        letters.extend(unwritable_items(
+            &self.sink,
+            &mut items,
+            &batch,
+            &undecodable,
+            &lineage,
+        ));
         let item_count = items.len();
-        let rejected = letters.len();
+        let unwritable = letters.iter().filter(|l| l.item.is_some()).count();
+        let rejected = letters.len() - unwritable;
         let written = tokio::try_join!(
             async { self.sink.write(items).await.map_err(PipelineError::Sink) },
             async {
@@ -269,6 +281,7 @@ impl<M: Module, S: ItemSink, D: DeadLetterSink> Pipeline<M, S, D> {
             items: item_count,
             written,
             rejected,
+            unwritable,
             module: label,
             module_failure,
             module_time,
@@ -278,6 +291,7 @@ impl<M: Module, S: ItemSink, D: DeadLetterSink> Pipeline<M, S, D> {
             records,
             items = item_count,
             rejected,
+            unwritable,
             module_ms = module_time.as_secs_f64() * 1e3,
             total_ms = report.total_time.as_secs_f64() * 1e3,
             "batch done"
@@ -352,5 +366,51 @@ fn dead_letter(batch: &Batch, r: Rejection, lineage: &str) -> DeadLetter {
         reason: r.reason,
         value,
         module: Some(lineage.to_owned()),
+        item: None,
     }
+}
+
+/// Moves the items `sink` can never write out of `items`, each as a dead letter naming the
+/// rule it breaks: one bad item must not keep its batch's other items (and every later batch
+/// of its partitions) from being written.
+fn unwritable_items(
+    sink: &impl ItemSink,
+    items: &mut Vec<Item>,
+    batch: &Batch,
+    undecodable: &[Undecodable],
+    lineage: &str,
+) -> Vec<DeadLetter> {
+    let mut letters = Vec::new();
+    let mut index = 0;
+    items.retain(|item| {
+        let this = index;
+        index += 1;
+        let Err(reason) = sink.check(item) else {
+            return true;
+        };
+        tracing::warn!(item = this, reason = %reason, "an output item can never be written; sending it to the dead-letter table");
+        letters.push(DeadLetter {
+            coordinates: first_coordinates(batch, undecodable),
+            reason: format!("item cannot be written: {reason}"),
+            value: dynamodb_json(item).to_string().into_bytes(),
+            module: Some(lineage.to_owned()),
+            item: Some(this),
+        });
+        false
+    });
+    letters
+}
+
+/// The coordinates a batch is known by: its first record's.
+fn first_coordinates(batch: &Batch, undecodable: &[Undecodable]) -> Coordinates {
+    batch
+        .records()
+        .next()
+        .map(|(c, _)| c)
+        .or_else(|| undecodable.first().map(|u| u.coordinates.clone()))
+        .unwrap_or(Coordinates {
+            topic: String::new(),
+            partition: 0,
+            offset: 0,
+        })
 }

@@ -1,6 +1,7 @@
 //! The pipeline with a native module that fails on purpose: a module failure that depends on
 //! the machine (a time-out, exhausted host resources) is run again on the same version before
-//! anything is dead-lettered; one that depends on the batch is dead-lettered at once.
+//! anything is dead-lettered; one that depends on the batch is dead-lettered at once. Items
+//! DynamoDB would refuse are dead-lettered one by one.
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
@@ -11,17 +12,19 @@ use std::time::Duration;
 use swapstream_core::batch::{Batch, BatchBuilder, Delivery, RecordRef};
 use swapstream_core::item::{Attribute, Item, Output, Value};
 use swapstream_core::module::{Module, ModuleError, ModuleLabel, Ran};
-use swapstream_core::pipeline::{OnModuleFailure, Pipeline, PipelineSettings};
+use swapstream_core::pipeline::{BatchReport, OnModuleFailure, Pipeline, PipelineSettings};
 use swapstream_core::registry::Registry;
 use swapstream_core::retry::Backoff;
 use swapstream_core::sink::{DeadLetter, DeadLetterSink, ItemSink, SinkError, WriteStats};
 
-/// Fails its first `failures` runs with `error`, then makes one item per record.
+/// Fails its first `failures` runs with `error`, then makes one item per record (its offset),
+/// or one per entry of `numbers` when there are some.
 struct Flaky {
     label: ModuleLabel,
     failures: u32,
     error: fn(ModuleLabel) -> ModuleError,
     runs: AtomicU32,
+    numbers: Vec<&'static str>,
 }
 
 impl Module for Flaky {
@@ -37,15 +40,23 @@ impl Module for Flaky {
                 output: Err((self.error)(self.label.clone())),
             };
         }
-        let items = batch
-            .records()
-            .map(|(c, _)| Item {
-                attributes: vec![Attribute {
-                    name: "offset".into(),
-                    value: Value::N(c.offset.to_string()),
-                }],
-            })
-            .collect();
+        let number = |n: String| Item {
+            attributes: vec![Attribute {
+                name: "offset".into(),
+                value: Value::N(n),
+            }],
+        };
+        let items = if self.numbers.is_empty() {
+            batch
+                .records()
+                .map(|(c, _)| number(c.offset.to_string()))
+                .collect()
+        } else {
+            self.numbers
+                .iter()
+                .map(|n| number((*n).to_owned()))
+                .collect()
+        };
         Ran {
             batch,
             output: Ok(Output {
@@ -112,6 +123,11 @@ impl DeadLetterSink for Tables {
 
 /// Runs a three-record batch through `module`, dead-lettering what the module fails.
 async fn run(module: Flaky) -> (Tables, Arc<Registry<Flaky>>) {
+    let (tables, modules, _) = run_reporting(module).await;
+    (tables, modules)
+}
+
+async fn run_reporting(module: Flaky) -> (Tables, Arc<Registry<Flaky>>, BatchReport) {
     let tables = Tables::default();
     let modules = Arc::new(Registry::new(module));
     let pipeline = Pipeline::new(
@@ -138,12 +154,12 @@ async fn run(module: Flaky) -> (Tables, Arc<Registry<Flaky>>) {
         };
         batch.push("sensors", 0, record, []).unwrap();
     }
-    pipeline
+    let report = pipeline
         .process(Delivery::from(batch.build()))
         .await
         .map_err(|u| u.error)
         .unwrap();
-    (tables, modules)
+    (tables, modules, report)
 }
 
 fn flaky(failures: u32, error: fn(ModuleLabel) -> ModuleError) -> Flaky {
@@ -156,6 +172,7 @@ fn flaky(failures: u32, error: fn(ModuleLabel) -> ModuleError) -> Flaky {
         failures,
         error,
         runs: AtomicU32::new(0),
+        numbers: Vec::new(),
     }
 }
 
@@ -198,4 +215,38 @@ async fn a_trap_is_dead_lettered_at_once_because_the_same_batch_traps_again() {
     assert!(tables.items.lock().unwrap().is_empty());
     assert_eq!(tables.letters.lock().unwrap().len(), 3);
     assert_eq!(modules.current().runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn items_dynamodb_would_refuse_are_dead_lettered_with_the_rule_and_the_others_written() {
+    let module = Flaky {
+        numbers: vec![
+            "1",
+            "NaN",
+            "2",
+            "1e200",
+            "123456789012345678901234567890123456789",
+        ],
+        ..flaky(0, trap)
+    };
+    let (tables, _, report) = run_reporting(module).await;
+    assert_eq!(*tables.items.lock().unwrap(), vec!["1", "2"]);
+    let rule = |r: &str| {
+        (
+            10,
+            format!("item cannot be written: attribute `offset`: {r}"),
+        )
+    };
+    assert_eq!(
+        *tables.letters.lock().unwrap(),
+        vec![
+            rule("\"NaN\" is not a number DynamoDB accepts"),
+            rule("1e200 is out of DynamoDB's number range"),
+            rule("123456789012345678901234567890123456789 has 39 significant digits (most: 38)"),
+        ]
+    );
+    assert_eq!(
+        (report.items, report.unwritable, report.rejected),
+        (2, 3, 0)
+    );
 }

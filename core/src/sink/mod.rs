@@ -13,10 +13,18 @@ use std::future::Future;
 pub use dead_letter::DeadLetter;
 
 use crate::item::Item;
+use crate::item::rules::{KeyRules, check_item};
 use crate::retry::{Classify, Recovery};
 
 /// Writes output items durably. `write` returns only when every item is stored, or fails.
 pub trait ItemSink: Send + Sync {
+    /// Why `item` can never be written here, if it cannot: the pipeline dead-letters such an
+    /// item instead of failing its batch on every attempt. By default DynamoDB's rules for
+    /// values, names and size; a sink that knows its table's key adds the key rules.
+    fn check(&self, item: &Item) -> Result<(), String> {
+        check_item(item, &KeyRules::default())
+    }
+
     /// Writes `items`. Items with equal keys may be merged (last one wins).
     fn write(&self, items: Vec<Item>)
     -> impl Future<Output = Result<WriteStats, SinkError>> + Send;

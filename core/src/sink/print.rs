@@ -38,7 +38,8 @@ impl<W: Write + Send> ItemSink for PrintItems<W> {
     }
 }
 
-/// Prints each rejection as one JSON line: `{"topic","partition","offset","reason"}`.
+/// Prints each rejection as one JSON line: `{"topic","partition","offset","reason"}`, plus
+/// `"item"` (its index among the batch's items) for an output item that cannot be written.
 pub struct PrintRejections<W> {
     out: Mutex<W>,
 }
@@ -56,12 +57,15 @@ impl<W: Write + Send> DeadLetterSink for PrintRejections<W> {
     async fn write(&self, letters: Vec<DeadLetter>) -> Result<WriteStats, SinkError> {
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
         for l in &letters {
-            let line = json!({
+            let mut line = json!({
                 "topic": l.coordinates.topic,
                 "partition": l.coordinates.partition,
                 "offset": l.coordinates.offset,
                 "reason": l.reason,
             });
+            if let Some(index) = l.item {
+                line["item"] = json!(index);
+            }
             writeln!(out, "{line}").map_err(|e| print_error("stderr", e))?;
         }
         Ok(WriteStats {

@@ -28,6 +28,7 @@ pub async fn client() -> aws_sdk_dynamodb::Client {
 }
 
 use swapstream_core::item::Item;
+use swapstream_core::item::rules::check_item;
 use swapstream_core::sink::{DeadLetter, DeadLetterSink, ItemSink, SinkError, WriteStats};
 
 /// The output table.
@@ -43,6 +44,10 @@ impl DynamoDbItems {
 }
 
 impl ItemSink for DynamoDbItems {
+    fn check(&self, item: &Item) -> Result<(), String> {
+        check_item(item, self.writer.key_rules())
+    }
+
     async fn write(&self, items: Vec<Item>) -> Result<WriteStats, SinkError> {
         let items = items.into_iter().map(request::to_attribute_map).collect();
         self.writer.write(items).await
@@ -50,7 +55,9 @@ impl ItemSink for DynamoDbItems {
 }
 
 /// The dead-letter table. Its key is `source` (`"topic/partition"`, S) and `offset` (N), so a
-/// retried batch rewrites the same entries instead of adding new ones.
+/// retried batch rewrites the same entries instead of adding new ones. An output item that
+/// can never be written is kept under `source` `"topic/partition@offset/items"` (the batch's
+/// first record) and `offset` = its index among the batch's items, with `kind` `"item"`.
 pub struct DynamoDbDeadLetters {
     writer: DynamoDbWriter,
 }
@@ -92,12 +99,27 @@ pub fn dead_letter_item(
     rejected_at: &str,
 ) -> std::collections::HashMap<String, AttributeValue> {
     let c = letter.coordinates;
-    let mut item = std::collections::HashMap::from([
-        (
-            "source".to_owned(),
-            AttributeValue::S(format!("{}/{}", c.topic, c.partition)),
+    let (source, offset) = match letter.item {
+        None => (format!("{}/{}", c.topic, c.partition), c.offset.to_string()),
+        Some(index) => (
+            format!("{}/{}@{}/items", c.topic, c.partition, c.offset),
+            index.to_string(),
         ),
-        ("offset".to_owned(), AttributeValue::N(c.offset.to_string())),
+    };
+    let mut item = std::collections::HashMap::from([
+        ("source".to_owned(), AttributeValue::S(source)),
+        ("offset".to_owned(), AttributeValue::N(offset)),
+        (
+            "kind".to_owned(),
+            AttributeValue::S(
+                if letter.item.is_some() {
+                    "item"
+                } else {
+                    "record"
+                }
+                .to_owned(),
+            ),
+        ),
         ("topic".to_owned(), AttributeValue::S(c.topic)),
         (
             "partition".to_owned(),
@@ -175,6 +197,7 @@ mod tests {
             reason,
             value,
             module: Some("average@1.0.0#abc".into()),
+            item: None,
         }
     }
 

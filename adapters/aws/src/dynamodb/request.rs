@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
+use swapstream_core::item::rules::canonical_number;
 use swapstream_core::item::{Item, Value};
 
 /// DynamoDB's limit of write requests per `BatchWriteItem`.
@@ -49,7 +50,11 @@ fn key_of(item: &AttributeMap, schema: &KeySchema) -> Result<(String, String), S
     let part = |name: &str| -> Result<String, String> {
         match item.get(name) {
             Some(AttributeValue::S(s)) => Ok(format!("S:{s}")),
-            Some(AttributeValue::N(n)) => Ok(format!("N:{n}")),
+            // DynamoDB compares numbers by value: `1` and `1.0` are one key.
+            Some(AttributeValue::N(n)) => Ok(format!(
+                "N:{}",
+                canonical_number(n).unwrap_or_else(|_| n.clone())
+            )),
             Some(AttributeValue::B(b)) => Ok(format!("B:{}", hex::encode(b.as_ref()))),
             Some(other) => Err(format!(
                 "key attribute `{name}` must be S, N or B, got {other:?}"
@@ -158,6 +163,20 @@ mod tests {
                 item("1", "b", "12")
             ]
         );
+    }
+
+    #[test]
+    fn numbers_equal_in_value_are_one_key_whatever_their_spelling() {
+        let (merged, dropped) = merge_duplicates(
+            vec![
+                item("1", "a", "10"),
+                item("1.0", "a", "11"),
+                item("10e-1", "a", "12"),
+            ],
+            &schema(),
+        )
+        .unwrap();
+        assert_eq!((merged, dropped), (vec![item("10e-1", "a", "12")], 2));
     }
 
     #[test]

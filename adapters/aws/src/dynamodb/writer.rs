@@ -4,9 +4,10 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemError;
-use aws_sdk_dynamodb::types::{KeyType, WriteRequest};
+use aws_sdk_dynamodb::types::{KeyType, ScalarAttributeType, WriteRequest};
 use futures::{StreamExt, TryStreamExt, stream};
 
+use swapstream_core::item::rules::{self, KeyRules};
 use swapstream_core::retry::{Backoff, Recovery};
 use swapstream_core::sink::{SinkError, WriteStats};
 
@@ -36,6 +37,7 @@ pub struct DynamoDbWriter {
     client: Client,
     table: String,
     key: KeySchema,
+    rules: KeyRules,
     config: WriterConfig,
 }
 
@@ -70,6 +72,21 @@ impl DynamoDbWriter {
             .table()
             .map(|t| t.key_schema())
             .unwrap_or_default();
+        let definitions = described
+            .table()
+            .map(|t| t.attribute_definitions())
+            .unwrap_or_default();
+        let type_of = |name: &str| {
+            definitions
+                .iter()
+                .find(|d| d.attribute_name() == name)
+                .and_then(|d| match d.attribute_type() {
+                    ScalarAttributeType::S => Some(rules::KeyType::S),
+                    ScalarAttributeType::N => Some(rules::KeyType::N),
+                    ScalarAttributeType::B => Some(rules::KeyType::B),
+                    _ => None,
+                })
+        };
         let name_of = |kind: KeyType| {
             schema
                 .iter()
@@ -84,22 +101,49 @@ impl DynamoDbWriter {
             partition,
             sort: name_of(KeyType::Range),
         };
-        Ok(Self::with_key_schema(client, table, key, config))
+        let attribute = |name: &String| rules::KeyAttribute {
+            name: name.clone(),
+            kind: type_of(name),
+        };
+        let rules = KeyRules {
+            partition: Some(attribute(&key.partition)),
+            sort: key.sort.as_ref().map(attribute),
+        };
+        Ok(Self {
+            rules,
+            ..Self::with_key_schema(client, table, key, config)
+        })
     }
 
-    /// A writer for a table whose key schema is already known.
+    /// A writer for a table whose key schema is already known (its key types are not: a key
+    /// of any scalar type passes the item check).
     pub fn with_key_schema(
         client: Client,
         table: &str,
         key: KeySchema,
         config: WriterConfig,
     ) -> Self {
+        let attribute = |name: &String| rules::KeyAttribute {
+            name: name.clone(),
+            kind: None,
+        };
+        let rules = KeyRules {
+            partition: Some(attribute(&key.partition)),
+            sort: key.sort.as_ref().map(attribute),
+        };
         Self {
             client,
             table: table.to_owned(),
             key,
+            rules,
             config,
         }
+    }
+
+    /// What DynamoDB requires of this table's items' keys (types known once the table was
+    /// described).
+    pub fn key_rules(&self) -> &KeyRules {
+        &self.rules
     }
 
     /// The table.
