@@ -4,11 +4,14 @@
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use tokio::sync::watch;
 
 /// Holds the live module version.
 #[derive(Debug)]
 pub struct Registry<M> {
     current: ArcSwap<M>,
+    /// Counts swaps, so that a batch waiting for a new version wakes when one goes live.
+    swaps: watch::Sender<u64>,
 }
 
 impl<M> Registry<M> {
@@ -21,7 +24,13 @@ impl<M> Registry<M> {
     pub fn from_arc(module: Arc<M>) -> Self {
         Self {
             current: ArcSwap::new(module),
+            swaps: watch::Sender::new(0),
         }
+    }
+
+    /// A receiver that sees every swap from now on.
+    pub fn swaps(&self) -> watch::Receiver<u64> {
+        self.swaps.subscribe()
     }
 
     /// The live version. Holding the `Arc` keeps that version alive for the whole batch, even
@@ -33,6 +42,8 @@ impl<M> Registry<M> {
     /// Makes `module` the live version for every batch that starts from now on; returns the
     /// previous one.
     pub fn swap(&self, module: Arc<M>) -> Arc<M> {
-        self.current.swap(module)
+        let previous = self.current.swap(module);
+        self.swaps.send_modify(|n| *n += 1);
+        previous
     }
 }

@@ -30,19 +30,34 @@ pub trait Classify {
 pub enum Decision {
     /// Try the same batch again after this delay.
     RetryAfter(Duration),
+    /// The same attempt fails the same way until something changes: a new module version
+    /// goes live (try again at once), or an operator fixes the table or its permissions
+    /// (noticed by one attempt per this interval).
+    WaitForChange(Duration),
 }
 
 /// How a long-running driver (service mode) treats a batch that failed.
 ///
-/// A batch is retried until it is written, whatever the failure: its partitions make no
-/// progress meanwhile (the service pauses them and reports unhealthy), so nothing behind it is
-/// committed and nothing is lost. A permanent failure therefore stalls its partitions until an
-/// operator acts (a module that can process the batch, a fixed table). Lambda does not retry
-/// in process: a failed invocation is retried by the event source mapping.
+/// * A **transient** failure (throttling, a 5xx, a network error, a time-out on a loaded
+///   machine) is retried with bounded, jittered exponential backoff (`backoff`: 0.5 s doubling
+///   to 30 s by default), for as long as it lasts.
+/// * A **permanent** failure (a module that traps on the batch while failures fail the batch,
+///   a table that does not exist, access denied) is not retried in a loop: the batch waits
+///   until a new module version goes live, and otherwise tries once per
+///   `permanent_interval` (default 60 s), so that a fixed table or policy is noticed without
+///   a restart and nothing hammers the service meanwhile. Items DynamoDB would never accept
+///   are not such failures: the pipeline dead-letters them before writing.
+///
+/// Either way the batch's partitions make no progress meanwhile (the service pauses them and
+/// `/healthz` reports them), so nothing behind it is committed and nothing is lost. Lambda
+/// does not retry in process: a failed invocation is retried by the event source mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Delays between attempts; `max_attempts` is not used (attempts do not run out).
+    /// Delays between attempts after a transient failure; `max_attempts` is not used
+    /// (attempts do not run out).
     pub backoff: Backoff,
+    /// Longest wait between attempts after a permanent failure.
+    pub permanent_interval: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -53,17 +68,23 @@ impl Default for RetryPolicy {
                 base: Duration::from_millis(500),
                 max: Duration::from_secs(30),
             },
+            permanent_interval: Duration::from_secs(60),
         }
     }
 }
 
 impl RetryPolicy {
     /// The decision after attempt number `attempt` (from 1) failed with an error of this
-    /// `recovery`. The delay is at least half the backoff's ceiling, so a failure that comes
-    /// back at once does not spin.
-    pub fn after_failure(&self, _recovery: Recovery, attempt: u32) -> Decision {
-        let ceiling = self.backoff.ceiling(attempt);
-        Decision::RetryAfter(ceiling / 2 + self.backoff.delay(attempt) / 2)
+    /// `recovery`. A transient failure's delay is at least half the backoff's ceiling, so a
+    /// failure that comes back at once does not spin.
+    pub fn after_failure(&self, recovery: Recovery, attempt: u32) -> Decision {
+        match recovery {
+            Recovery::Transient => {
+                let ceiling = self.backoff.ceiling(attempt);
+                Decision::RetryAfter(ceiling / 2 + self.backoff.delay(attempt) / 2)
+            }
+            Recovery::Permanent => Decision::WaitForChange(self.permanent_interval),
+        }
     }
 }
 
@@ -124,20 +145,32 @@ mod tests {
     }
 
     #[test]
-    fn the_service_policy_retries_every_failure_with_at_least_half_the_ceiling() {
+    fn transient_failures_are_retried_with_at_least_half_the_ceiling() {
         let policy = RetryPolicy::default();
-        for recovery in [Recovery::Transient, Recovery::Permanent] {
-            for attempt in 1..=12 {
-                let Decision::RetryAfter(delay) = policy.after_failure(recovery, attempt);
-                let ceiling = policy.backoff.ceiling(attempt);
-                assert!(
-                    delay >= ceiling / 2 && delay <= ceiling,
-                    "{delay:?} vs {ceiling:?}"
-                );
-            }
+        for attempt in 1..=12 {
+            let Decision::RetryAfter(delay) = policy.after_failure(Recovery::Transient, attempt)
+            else {
+                panic!("a transient failure is retried");
+            };
+            let ceiling = policy.backoff.ceiling(attempt);
+            assert!(
+                delay >= ceiling / 2 && delay <= ceiling,
+                "{delay:?} vs {ceiling:?}"
+            );
         }
         assert_eq!(policy.backoff.ceiling(1), Duration::from_millis(500));
         assert_eq!(policy.backoff.ceiling(20), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn permanent_failures_wait_for_a_change_whatever_the_attempt() {
+        let policy = RetryPolicy::default();
+        for attempt in [1, 2, 50] {
+            assert_eq!(
+                policy.after_failure(Recovery::Permanent, attempt),
+                Decision::WaitForChange(Duration::from_secs(60))
+            );
+        }
     }
 
     #[test]

@@ -66,6 +66,8 @@ struct Recorder {
     lineage: Arc<Mutex<BTreeMap<(i32, i64), String>>>,
     refused: Arc<Mutex<BTreeSet<(i32, i64)>>>,
     failing: Arc<AtomicBool>,
+    /// While failing, refuse the writes (a permanent failure) instead of giving up on them.
+    refusing: Arc<AtomicBool>,
     failures: Arc<AtomicUsize>,
 }
 
@@ -107,6 +109,12 @@ impl ItemSink for Recorder {
                 .unwrap()
                 .extend(items.iter().map(coordinates));
             self.failures.fetch_add(1, Ordering::SeqCst);
+            if self.refusing.load(Ordering::SeqCst) {
+                return Err(SinkError::Refused {
+                    table: "memory".into(),
+                    message: "told to refuse".into(),
+                });
+            }
             return Err(SinkError::GaveUp {
                 table: "memory".into(),
                 attempts: 1,
@@ -199,8 +207,10 @@ fn start_with(log: &MemoryLog, sink: &Recorder, modules: Arc<Registry<Echo>>) ->
                 base: Duration::from_millis(10),
                 max: Duration::from_millis(40),
             },
+            permanent_interval: Duration::from_secs(3600),
         },
         shutdown_timeout: Duration::from_secs(2),
+        stall_after: Duration::from_millis(300),
     };
     let worker = Worker::new(pipeline, source.clone(), health.clone(), settings);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -351,6 +361,46 @@ async fn a_batch_retried_across_a_swap_is_written_by_the_version_that_ran_it() {
         .filter(|l| *l == "echo@2#000000000000")
         .count();
     assert!(by_v2 > 0, "batches after the swap run version 2");
+    running.stop.send(()).unwrap();
+    assert!(running.task.await.unwrap().closed_cleanly);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permanent_failure_waits_for_a_new_version_instead_of_retrying_and_names_its_partitions()
+{
+    let log = MemoryLog::new();
+    let sink = Recorder::default();
+    append(&log, 100);
+    let modules = Arc::new(Registry::new(echo("1")));
+
+    // The table refuses every write: each batch in flight tries once, then waits (the policy
+    // here waits an hour), where a transient failure would have been retried every 10-40 ms.
+    sink.failing.store(true, Ordering::SeqCst);
+    sink.refusing.store(true, Ordering::SeqCst);
+    let running = start_with(&log, &sink, Arc::clone(&modules));
+    until("every batch in flight tried once", || {
+        sink.failures.load(Ordering::SeqCst) >= 3
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        sink.failures.load(Ordering::SeqCst),
+        3,
+        "no retry in a loop"
+    );
+
+    // Past the stall threshold, /healthz names the partitions that cannot make progress.
+    let report = running.health.report();
+    assert!(!report.healthy);
+    assert_eq!(report.stalled, vec!["sensors/0", "sensors/1"]);
+
+    // A new module version goes live: the waiting batches are tried again at once and, the
+    // table fixed, written; health comes back.
+    sink.failing.store(false, Ordering::SeqCst);
+    modules.swap(Arc::new(echo("2")));
+    until("every record", || sink.distinct() == everything_in(&log)).await;
+    until("health", || running.health.report().healthy).await;
+    assert!(running.health.report().stalled.is_empty());
     running.stop.send(()).unwrap();
     assert!(running.task.await.unwrap().closed_cleanly);
 }

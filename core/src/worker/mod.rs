@@ -10,10 +10,12 @@
 //!   revoked. Records not yet written for it are dropped — its next owner reads them again from
 //!   the committed offset — and a partition the host keeps is rewound to its first dropped
 //!   record.
-//! * **Failures.** A failed batch is retried as the [`RetryPolicy`] decides, with the batch
-//!   handed back by the pipeline (no copy per attempt). Meanwhile the worker pauses every
-//!   partition (no unbounded buffering), keeps polling so it stays in the group, and reports
-//!   unhealthy ([`health`]).
+//! * **Failures.** A failed batch is retried as the [`RetryPolicy`] decides (transient
+//!   failures with backoff, permanent ones when a new module version goes live or once per
+//!   interval), with the batch handed back by the pipeline (no copy per attempt). Meanwhile
+//!   the worker pauses every partition (no unbounded buffering), keeps polling so it stays in
+//!   the group, and reports unhealthy ([`health`]), as it does for any batch in flight longer
+//!   than the stall threshold.
 //! * **Shutdown.** Records not yet in a batch are dropped, batches in flight get a grace period
 //!   to finish, what is written is committed, and the consumer leaves the group.
 
@@ -52,6 +54,8 @@ pub struct ServiceSettings {
     pub retry: RetryPolicy,
     /// How long batches in flight may take to finish at shutdown.
     pub shutdown_timeout: Duration,
+    /// How long a batch may be in flight before `/healthz` reports its partitions stalled.
+    pub stall_after: Duration,
 }
 
 impl Default for ServiceSettings {
@@ -61,6 +65,7 @@ impl Default for ServiceSettings {
             max_in_flight: 4,
             retry: RetryPolicy::default(),
             shutdown_timeout: Duration::from_secs(10),
+            stall_after: health::DEFAULT_STALL_AFTER,
         }
     }
 }
@@ -143,6 +148,7 @@ where
             settings,
         } = self;
         let (notes_tx, mut notes) = mpsc::unbounded_channel();
+        health.set_stall_after(settings.stall_after);
         let mut state = State {
             pipeline,
             health,
@@ -337,6 +343,7 @@ where
             if let Some(handle) = self.aborts.remove(batch) {
                 handle.abort();
             }
+            self.health.batch_ended(batch.0);
             self.failing.remove(batch);
             self.summary.abandoned += 1;
             metrics::batch_abandoned();
@@ -396,7 +403,12 @@ where
     fn spawn(&mut self, tasks: &mut JoinSet<Finished>, delivery: Delivery) {
         let id = BatchId(self.next_id);
         self.next_id += 1;
-        self.tracker.track(id, &delivery.spans());
+        let spans = delivery.spans();
+        self.tracker.track(id, &spans);
+        self.health.batch_started(
+            id.0,
+            spans.into_iter().map(|s| (s.topic, s.partition)).collect(),
+        );
         metrics::records_in(delivery.len());
         let handle = tasks.spawn(deliver(
             self.pipeline.clone(),
@@ -465,6 +477,7 @@ where
             Err(e) if e.is_cancelled() => return Ok(()),
             Err(e) => return Err(ServiceError::Internal(e.to_string())),
         };
+        self.health.batch_ended(id.0);
         let report = report.map_err(ServiceError::Internal)?;
         if self.aborts.remove(&id).is_none() {
             // Dropped by a revoke after it finished: its offsets are not ours to store.
@@ -537,9 +550,11 @@ async fn deliver<M: Module, S: ItemSink, D: DeadLetterSink>(
     let started = Instant::now();
     let described = delivery.describe();
     let mut attempt: u32 = 0;
+    let mut swaps = pipeline.modules().swaps();
     let mut module = pipeline.modules().current();
     loop {
         attempt = attempt.saturating_add(1);
+        swaps.borrow_and_update();
         let Unwritten {
             error,
             delivery: back,
@@ -547,28 +562,45 @@ async fn deliver<M: Module, S: ItemSink, D: DeadLetterSink>(
             Ok(report) => return (id, Ok(report), started.elapsed()),
             Err(unwritten) => unwritten,
         };
-        if matches!(error, PipelineError::Module(_)) {
-            module = pipeline.modules().current();
-        }
         let Some(back) = back else {
             return (id, Err(error.to_string()), started.elapsed());
         };
         delivery = back;
         let recovery = error.recovery();
-        let Decision::RetryAfter(delay) = policy.after_failure(recovery, attempt);
-        tracing::warn!(
-            batch = %described,
-            attempt,
-            recovery = ?recovery,
-            retry_in_ms = delay.as_millis() as u64,
-            error = %error,
-            "batch not written; retrying it"
-        );
         metrics::batch_retry(error.kind());
         let _ = notes.send(Note::Failing {
             batch: id,
             error: error.to_string(),
         });
-        tokio::time::sleep(delay).await;
+        match policy.after_failure(recovery, attempt) {
+            Decision::RetryAfter(delay) => {
+                tracing::warn!(
+                    batch = %described,
+                    attempt,
+                    retry_in_ms = delay.as_millis() as u64,
+                    error = %error,
+                    "batch not written; retrying it"
+                );
+                tokio::time::sleep(delay).await;
+            }
+            Decision::WaitForChange(interval) => {
+                tracing::error!(
+                    batch = %described,
+                    attempt,
+                    retry_in_ms = interval.as_millis() as u64,
+                    error = %error,
+                    "batch not written, and retrying it cannot help until a new module version goes live or the table or its permissions are fixed; its partitions wait"
+                );
+                tokio::select! {
+                    () = tokio::time::sleep(interval) => {}
+                    _ = swaps.changed() => {
+                        tracing::info!(batch = %described, "a new module version is live; trying the batch again");
+                    }
+                }
+            }
+        }
+        if matches!(error, PipelineError::Module(_)) {
+            module = pipeline.modules().current();
+        }
     }
 }
