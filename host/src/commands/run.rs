@@ -71,6 +71,11 @@ pub struct RunArgs {
     #[arg(long, env = "SWAPSTREAM_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub shutdown_timeout: Duration,
 
+    /// How long a batch may be in flight before /healthz reports its partitions as stalled
+    /// (and answers 503): longer than the module budget plus the sink's retries.
+    #[arg(long, env = "SWAPSTREAM_STALL_AFTER", default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
+    pub stall_after: Duration,
+
     #[command(flatten)]
     #[allow(missing_docs)]
     pub module: ModuleArgs,
@@ -157,6 +162,7 @@ impl RunArgs {
             limits: self.batch.limits()?,
             max_in_flight: usize::from(self.max_in_flight),
             shutdown_timeout: self.shutdown_timeout,
+            stall_after: self.stall_after,
             ..ServiceSettings::default()
         })
     }
