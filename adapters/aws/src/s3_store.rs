@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, ChecksumType};
 use base64::Engine as _;
@@ -115,7 +115,7 @@ impl S3Store {
         };
         StoreError::S3 {
             location: self.location.to_string(),
-            message: DisplayErrorContext(&error).to_string(),
+            message: crate::error::one_line(&error),
             retryable,
         }
     }

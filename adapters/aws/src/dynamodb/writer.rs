@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemError;
 use aws_sdk_dynamodb::types::{KeyType, ScalarAttributeType, WriteRequest};
 use futures::{StreamExt, TryStreamExt, stream};
@@ -10,6 +10,8 @@ use futures::{StreamExt, TryStreamExt, stream};
 use swapstream_core::item::rules::{self, KeyRules};
 use swapstream_core::retry::{Backoff, Recovery};
 use swapstream_core::sink::{SinkError, WriteStats};
+
+use crate::error::one_line;
 
 use super::request::{AttributeMap, KeySchema, write_requests};
 
@@ -64,7 +66,7 @@ impl DynamoDbWriter {
                     message: if not_found {
                         "the table does not exist".to_owned()
                     } else {
-                        format!("cannot describe the table: {}", DisplayErrorContext(&e))
+                        format!("cannot describe the table: {}", one_line(&e))
                     },
                 }
             })?;
@@ -207,13 +209,11 @@ impl DynamoDbWriter {
                     pending = unprocessed;
                     message
                 }
-                Err(e) if recovery(&e) == Recovery::Transient => {
-                    DisplayErrorContext(&e).to_string()
-                }
+                Err(e) if recovery(&e) == Recovery::Transient => one_line(&e),
                 Err(e) => {
                     return Err(SinkError::Refused {
                         table: self.table.clone(),
-                        message: DisplayErrorContext(&e).to_string(),
+                        message: one_line(&e),
                     });
                 }
             };

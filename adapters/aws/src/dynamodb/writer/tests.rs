@@ -176,6 +176,23 @@ async fn a_missing_table_is_refused_without_retrying() {
 }
 
 #[tokio::test]
+async fn a_refusal_is_one_line_naming_the_table_the_error_code_and_the_message() {
+    let rule = mock!(Client::batch_write_item).then_error(|| {
+        BatchWriteItemError::ResourceNotFoundException(
+            ResourceNotFoundException::builder()
+                .message("Cannot do operations on a non-existent table\nRequest id: 1234")
+                .build(),
+        )
+    });
+    let client = client(RuleMode::MatchAny, &[&rule]);
+    let err = writer(client, 8).write(items(1)).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "writing to readings was refused: service error: ResourceNotFoundException: Cannot do operations on a non-existent table Request id: 1234"
+    );
+}
+
+#[tokio::test]
 async fn splits_into_chunks_of_25_after_merging_duplicate_keys() {
     let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
     let s = sizes.clone();
