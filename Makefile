@@ -11,7 +11,7 @@ demo: stack
 	$(CARGO) run --profile quick --quiet -p swapstream-tests --bin demo
 
 ## test: everything CI runs — formatting, lints (host and guest target), all tests, Terraform checks
-test: stack lint unit-tests terraform-checks
+test: stack lint unit-tests terraform-checks fuzz-smoke
 
 stack:
 	scripts/install-stack.sh
@@ -33,6 +33,9 @@ unit-tests:
 
 terraform-checks:
 	scripts/check-terraform.sh
+
+## fuzz-smoke: each fuzz target for a bounded time on the nightly toolchain (TESTING.md)
+fuzz-smoke: ; scripts/fuzz.sh smoke
 
 ## container: the service mode image (needs Docker with buildx, which CI machines do not run);
 ## CONTAINER_PLATFORM=linux/amd64 for X86_64 tasks, CONTAINER_TAG to name it
