@@ -5,5 +5,6 @@
 mod cli;
 mod engine;
 mod hotswap;
+mod lambda;
 mod module_cmd;
 mod service;
