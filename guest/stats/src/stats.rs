@@ -1,6 +1,6 @@
 //! Per-device temperature statistics over one batch.
 
-use swapstream_guest::{Error, ItemBuilder, Output, PartitionBatch, records, value};
+use swapstream_guest::{Error, ItemBuilder, Output, PartitionBatch, Rejection, records, value};
 use swapstream_telemetry::{Devices, Number, PySum, Window, parse};
 
 /// The module's name, reported by `info()`.
@@ -80,32 +80,60 @@ pub fn aggregate(batch: &[PartitionBatch]) -> Output {
             }
         }
     }
-    let items = devices
-        .into_sorted()
-        .into_iter()
-        .map(|(device_id, d)| {
-            let mean = d.sum.mean(d.count);
-            ItemBuilder::new()
-                .number("device_id", device_id)
-                .string("window_start", d.window.first)
-                .string("window_stop", d.window.last)
-                .number("avg_temp", d.sum.rounded_mean(d.count))
-                .number("reading_count", d.count)
-                .attr("min_temp", number(d.min))
-                .attr("max_temp", number(d.max))
-                .float("mean_temp", mean)
-                .float("stddev_temp", (d.m2 / d.count as f64).sqrt())
-                .build()
-        })
-        .collect();
+    let mut items = Vec::with_capacity(devices.len());
+    let mut failed: Devices<String> = Devices::default();
+    for (device_id, d) in devices.into_sorted() {
+        match d.sum.rounded_mean(d.count) {
+            Ok(avg_temp) => items.push(
+                ItemBuilder::new()
+                    .number("device_id", device_id)
+                    .string("window_start", d.window.first)
+                    .string("window_stop", d.window.last)
+                    .number("avg_temp", avg_temp)
+                    .number("reading_count", d.count)
+                    .attr("min_temp", number(d.min))
+                    .attr("max_temp", number(d.max))
+                    // Always there when the rounded mean is.
+                    .float("mean_temp", d.sum.mean(d.count).unwrap_or(f64::NAN))
+                    .float("stddev_temp", (d.m2 / d.count as f64).sqrt())
+                    .build(),
+            ),
+            Err(reason) => failed.insert(device_id, format!("device {device_id}: {reason}")),
+        }
+    }
+    if !failed.is_empty() {
+        reject_devices(batch, &mut failed, &mut rejected);
+    }
     Output { items, rejected }
+}
+
+/// Rejects every record of the `failed` devices, with its device's reason. A second pass over
+/// the batch, so that the common case keeps no per-record state.
+#[cold]
+fn reject_devices(
+    batch: &[PartitionBatch],
+    failed: &mut Devices<String>,
+    rejected: &mut Vec<Rejection>,
+) {
+    for partition in batch {
+        for record in records(partition) {
+            if let Ok(reading) = parse(record.value)
+                && let Some(reason) = failed.get_mut(reading.device_id)
+            {
+                rejected.push(record.reject(reason.clone()));
+            }
+        }
+    }
 }
 
 /// A reading's number as it was written: integers stay integers.
 fn number(n: Number) -> swapstream_guest::Value {
     match n {
         Number::Int(i) => swapstream_guest::Value::N(i.to_string()),
+        Number::Wide(i) => swapstream_guest::Value::N(i.to_string()),
         Number::Float(x) => value::float(x),
+        // Never in an item: its device's mean is rejected.
+        Number::Huge { .. } => swapstream_guest::Value::Null,
     }
 }
 

@@ -19,11 +19,11 @@ const RECENT: usize = 64;
 /// batch's time budget bounds what that costs.
 pub struct Devices<V> {
     /// The devices in order of first appearance.
-    list: Vec<(i64, V)>,
+    list: Vec<(i128, V)>,
     /// Position in `list` by id.
-    index: HashMap<i64, usize>,
+    index: HashMap<i128, usize>,
     /// `(id, position in list + 1)` by the id's low bits; 0 marks an empty slot.
-    recent: [(i64, u32); RECENT],
+    recent: [(i128, u32); RECENT],
 }
 
 impl<V> Default for Devices<V> {
@@ -39,7 +39,7 @@ impl<V> Default for Devices<V> {
 impl<V> Devices<V> {
     /// The figures for device `id`, if it has any.
     #[inline(always)]
-    pub fn get_mut(&mut self, id: i64) -> Option<&mut V> {
+    pub fn get_mut(&mut self, id: i128) -> Option<&mut V> {
         let slot = (id as u64 % RECENT as u64) as usize;
         let at = match self.recent[slot] {
             (recent, at) if recent == id && at != 0 => at as usize - 1,
@@ -53,7 +53,7 @@ impl<V> Devices<V> {
     }
 
     /// Sets the figures for device `id`, replacing any it had.
-    pub fn insert(&mut self, id: i64, value: V) {
+    pub fn insert(&mut self, id: i128, value: V) {
         match self.index.get(&id) {
             Some(&at) => self.list[at].1 = value,
             None => {
@@ -66,7 +66,7 @@ impl<V> Devices<V> {
     }
 
     /// Notes in the recent table that device `id` is at `at` in the list.
-    fn remember(&mut self, id: i64, slot: usize, at: usize) {
+    fn remember(&mut self, id: i128, slot: usize, at: usize) {
         if let Ok(position) = u32::try_from(at + 1) {
             self.recent[slot] = (id, position);
         }
@@ -83,7 +83,7 @@ impl<V> Devices<V> {
     }
 
     /// Every device and its figures, ordered by device id.
-    pub fn into_sorted(self) -> Vec<(i64, V)> {
+    pub fn into_sorted(self) -> Vec<(i128, V)> {
         let mut list = self.list;
         list.sort_unstable_by_key(|&(id, _)| id);
         list
@@ -120,7 +120,7 @@ mod tests {
         #[test]
         fn behaves_as_a_btree_map(
             ops in prop::collection::vec(
-                (prop_oneof![-3i64..200, any::<i64>(), Just(i64::MIN), Just(i64::MAX)], any::<u8>()),
+                (prop_oneof![-3i128..200, any::<i64>().prop_map(i128::from), any::<i128>(), Just(i128::MIN), Just(i128::MAX)], any::<u8>()),
                 0..300,
             ),
         ) {

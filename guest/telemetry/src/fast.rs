@@ -4,7 +4,7 @@
 //! serde_json's derived deserializer was about a third of the `average` module's time in
 //! wasm. This scanner reads that common shape directly and answers `None` for anything it does
 //! not fully understand — escapes, nesting, non-ASCII, bad grammar, duplicate or missing
-//! fields, out-of-range numbers — so that [`crate::parse`] hands the value to serde, which
+//! fields, device ids beyond 64 bits — so that [`crate::parse`] hands the value to serde, which
 //! stays the single source of truth for errors and unusual input. It therefore never needs to
 //! produce an error message, and every `Some` it returns is exactly what serde would give
 //! (checked by a property test against the serde path).
@@ -29,7 +29,7 @@ pub(crate) fn parse(value: &[u8]) -> Option<Reading<'_>> {
         None => any_layout(value)?,
     };
     Some(Reading {
-        device_id,
+        device_id: i128::from(device_id),
         timestamp: Cow::Borrowed(timestamp),
         temperature,
     })
@@ -345,16 +345,19 @@ impl<'a> Scanner<'a> {
         plain_integer(&self.number_token()?)
     }
 
-    /// A temperature: an `i64` integer, or a finite float exactly as serde_json parses it.
+    /// A temperature, as [`Number::from_json`] reads it.
     #[inline(always)]
     fn number(&mut self) -> Option<Number> {
         let token = self.number_token()?;
         if token.fraction_digits == 0 && !token.exponent {
-            return plain_integer(&token).map(Number::Int);
+            return match plain_integer(&token) {
+                Some(n) => Some(Number::Int(n)),
+                None => Number::from_json(token.text)?.ok(),
+            };
         }
         // A decimal of at most 15 significant digits is an exact `f64` divided by an exact
-        // power of ten: one correctly rounded division, which is what serde_json computes
-        // for it too. Anything else takes serde_json's own parser, whose last bit must agree.
+        // power of ten: one correctly rounded division, as the full parse gives. Anything else
+        // takes the full (correctly rounded) parse.
         if token.count <= MAX_EXACT_DIGITS
             && !token.exponent
             && let Some(power) = EXACT_POWERS_OF_TEN.get(token.fraction_digits)
@@ -362,8 +365,7 @@ impl<'a> Scanner<'a> {
             let x = token.digits as f64 / power;
             return Some(Number::Float(if token.negative { -x } else { x }));
         }
-        let x: f64 = serde_json::from_slice(token.text).ok()?;
-        x.is_finite().then_some(Number::Float(x))
+        Number::from_json(token.text)?.ok()
     }
 
     /// Skips a string, number, `true`, `false` or `null`; objects and arrays go to serde.
@@ -380,7 +382,7 @@ impl<'a> Scanner<'a> {
 }
 
 /// An integer token's value, unless it is not a plain `i64`: a fraction or an exponent, more
-/// digits than fit, out of range, or `-0`, which serde_json reads as the float `-0.0`.
+/// digits than fit, or out of range. `-0` is 0, as Python's `json` reads it.
 fn plain_integer(token: &NumberToken<'_>) -> Option<i64> {
     if token.fraction_digits != 0 || token.exponent {
         return None;
@@ -392,11 +394,7 @@ fn plain_integer(token: &NumberToken<'_>) -> Option<i64> {
     if !token.negative {
         return i64::try_from(n).ok();
     }
-    match n {
-        0 => None,
-        n if n <= i64::MIN.unsigned_abs() => Some(0_i64.wrapping_sub_unsigned(n)),
-        _ => None,
-    }
+    (n <= i64::MIN.unsigned_abs()).then(|| 0_i64.wrapping_sub_unsigned(n))
 }
 
 /// Whether two byte arrays are equal, a word at a time for names of 8 to 16 bytes (two

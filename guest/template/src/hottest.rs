@@ -47,7 +47,7 @@ struct Device<'a> {
 /// One item per device with its hottest temperature; a record that is not a reading is
 /// rejected with the reason (it never fails the batch).
 pub fn aggregate(batch: &[PartitionBatch], settings: &Settings) -> Output {
-    let mut devices: BTreeMap<i64, Device<'_>> = BTreeMap::new();
+    let mut devices: BTreeMap<i128, Device<'_>> = BTreeMap::new();
     let mut rejected = Vec::new();
     for partition in batch {
         for record in records(partition) {

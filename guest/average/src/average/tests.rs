@@ -246,3 +246,147 @@ fn refuses_configuration_keys() {
         matches!(err, Error::InvalidConfig(m) if m == "module `average` takes no configuration, got key `window`")
     );
 }
+
+/// The rows and the (offset, reason) of each rejection for one partition of `values`.
+fn run(values: &[String]) -> (Vec<[String; 5]>, Vec<(i64, String)>) {
+    let recs: Vec<(i64, &str)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as i64, v.as_str()))
+        .collect();
+    let out = aggregate(&[partition("t", 0, &recs)]);
+    let rejected = out
+        .rejected
+        .iter()
+        .map(|r| (r.offset, r.reason.clone()))
+        .collect();
+    (rows(&out), rejected)
+}
+
+fn raw_reading(device: &str, second: u32, temp: &str) -> String {
+    format!(
+        r#"{{"device_id": {device}, "timestamp": "2026-11-25T12:00:{second:02}", "temperature": {temp}}}"#
+    )
+}
+
+#[test]
+fn integer_means_beyond_2_pow_53_are_one_correctly_rounded_division() {
+    // Python: round(2258848920572997260 / 5) == 451769784114599424; dividing the sum as a
+    // float first gives 451769784114599488.
+    assert_eq!(avg_of(&["451769784114599452"; 5]), "451769784114599424");
+    // Python: round((2**54 + 1) / 2) == 9007199254740992, the exact x.5 rounded to even.
+    assert_eq!(avg_of(&["18014398509481985", "0"]), "9007199254740992");
+}
+
+#[test]
+fn integers_beyond_64_bits_stay_exact() {
+    // Python: round((2**64 + 2**64 + 1 - 2**64) / 3) == 6148914691236517376
+    assert_eq!(
+        avg_of(&[
+            "18446744073709551616",
+            "18446744073709551617",
+            "-18446744073709551616"
+        ]),
+        "6148914691236516864"
+    );
+    let device = "-99999999999999999999999999999999999999";
+    let (rows, rejected) = run(&[raw_reading(device, 0, "5"), raw_reading(device, 1, "6")]);
+    assert!(rejected.is_empty(), "{rejected:?}");
+    assert_eq!(rows[0][0], device);
+    assert_eq!(rows[0][3], "6");
+}
+
+#[test]
+fn device_ids_beyond_38_digits_are_rejected() {
+    let device = "100000000000000000000000000000000000000";
+    let (rows, rejected) = run(&[raw_reading(device, 0, "5"), raw_reading("1", 1, "6")]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rejected,
+        vec![(
+            0,
+            format!(
+                "not a reading: device_id {device} has more than 38 digits, more than a DynamoDB number holds"
+            )
+        )]
+    );
+}
+
+#[test]
+fn minus_zero_is_device_zero_and_float_device_ids_are_rejected() {
+    let (rows, rejected) = run(&[
+        raw_reading("-0", 0, "10"),
+        raw_reading("0", 1, "21"),
+        raw_reading("-0.0", 2, "99"),
+        raw_reading("0.0", 3, "99"),
+        raw_reading("1.0", 4, "99"),
+    ]);
+    assert_eq!(
+        rows,
+        vec![r([
+            "0",
+            "2026-11-25T12:00:00",
+            "2026-11-25T12:00:01",
+            "16",
+            "2"
+        ])] // 15.5 -> 16
+    );
+    let offsets: Vec<_> = rejected.iter().map(|(o, _)| *o).collect();
+    assert_eq!(offsets, vec![2, 3, 4]);
+    assert!(
+        rejected[0]
+            .1
+            .contains("floating point `-0.0`, expected an integer device_id")
+    );
+}
+
+#[test]
+fn a_device_whose_mean_python_cannot_round_is_rejected_whole_and_the_others_written() {
+    let (rows, rejected) = run(&[
+        raw_reading("1", 0, "1e308"),
+        raw_reading("2", 1, "20"),
+        raw_reading("1", 2, "1e308"),
+        raw_reading("3", 3, "1e400"),
+        raw_reading("4", 4, "1e400"),
+        raw_reading("4", 5, "-1e400"),
+    ]);
+    assert_eq!(
+        rows,
+        vec![r([
+            "2",
+            "2026-11-25T12:00:01",
+            "2026-11-25T12:00:01",
+            "20",
+            "1"
+        ])]
+    );
+    let overflow =
+        "the mean temperature overflows to infinity: Python's round() raises OverflowError";
+    let nan = "the mean temperature is NaN (infinite readings of both signs): Python's round() raises ValueError";
+    assert_eq!(
+        rejected,
+        vec![
+            (0, format!("device 1: {overflow}")),
+            (2, format!("device 1: {overflow}")),
+            (3, format!("device 3: {overflow}")),
+            (4, format!("device 4: {nan}")),
+            (5, format!("device 4: {nan}")),
+        ]
+    );
+}
+
+#[test]
+fn minus_zero_temperatures_are_the_int_zero_or_the_float_minus_zero() {
+    // Python: round((-0 + 51711475985367037 + 0) / 3) == 17237158661789012 (an int sum,
+    // divided exactly), but round((-0.0 + 51711475985367037 + 0) / 3) == 17237158661789014
+    // (a float sum).
+    assert_eq!(
+        avg_of(&["-0", "51711475985367037", "0"]),
+        "17237158661789012"
+    );
+    assert_eq!(
+        avg_of(&["-0.0", "51711475985367037", "0"]),
+        "17237158661789014"
+    );
+    assert_eq!(avg_of(&["-0.0"]), "0");
+}

@@ -129,3 +129,19 @@ fn refuses_configuration_keys() {
     assert!(check_config(&[("k".into(), "v".into())]).is_err());
     assert!(check_config(&[]).is_ok());
 }
+
+#[test]
+fn rejects_every_record_of_a_device_whose_mean_overflows_and_keeps_the_others() {
+    let mut values = readings(1, &["1e308", "1e308"]);
+    values.extend(readings(2, &["20"]));
+    let out = aggregate(&[partition(&values)]);
+    assert_eq!(out.items.len(), 1);
+    assert_eq!(attrs(&out.items[0])[0], ("device_id", "2".to_owned()));
+    let rejected: Vec<_> = out
+        .rejected
+        .iter()
+        .map(|r| (r.offset, r.reason.as_str()))
+        .collect();
+    let reason = "device 1: the mean temperature overflows to infinity: Python's round() raises OverflowError";
+    assert_eq!(rejected, vec![(0, reason), (1, reason)]);
+}

@@ -37,12 +37,12 @@ fn leaves_everything_unusual_to_serde() {
         format!("{{\"device_id\":1,{ts},\"temperature\":1,\"n\":\"é\"}}"),
         format!("{{\"device_id\":1,{ts},\"temperature\":1,\"n\":{{}}}}"),
         format!("{{\"device\\u005fid\":1,{ts},\"temperature\":1}}"),
-        // Numbers serde reads differently or refuses.
-        format!("{{\"device_id\":-0,{ts},\"temperature\":1}}"),
-        format!("{{\"device_id\":1,{ts},\"temperature\":-0}}"),
+        // Device ids beyond 64 bits, and numbers that are not JSON.
         format!("{{\"device_id\":9223372036854775808,{ts},\"temperature\":1}}"),
-        format!("{{\"device_id\":1,{ts},\"temperature\":18446744073709551615}}"),
-        format!("{{\"device_id\":1,{ts},\"temperature\":1e999}}"),
+        format!(
+            "{{\"device_id\":1,{ts},\"temperature\":1{}}}",
+            "0".repeat(4300)
+        ),
         format!("{{\"device_id\":1.0,{ts},\"temperature\":1}}"),
         format!("{{\"device_id\":01,{ts},\"temperature\":1}}"),
         format!("{{\"device_id\":1,{ts},\"temperature\":1.}}"),
@@ -58,6 +58,36 @@ fn leaves_everything_unusual_to_serde() {
     ] {
         assert_eq!(fast(value.as_bytes()), None, "{value}");
     }
+}
+
+#[test]
+fn reads_numbers_as_python_json_does() {
+    let ts = "\"timestamp\":\"2026-11-25T12:00:00\"";
+    let nines = "9".repeat(40);
+    for (device, temperature, expected) in [
+        ("-0", "-0", (0, Number::Int(0))),
+        ("1", "-0.0", (1, Number::Float(-0.0))),
+        (
+            "2",
+            "18446744073709551615",
+            (2, Number::Wide(18_446_744_073_709_551_615)),
+        ),
+        ("3", "1e999", (3, Number::Float(f64::INFINITY))),
+        ("4", "-1e999", (4, Number::Float(f64::NEG_INFINITY))),
+        ("5", nines.as_str(), (5, Number::Huge { negative: false })),
+    ] {
+        let value = format!("{{\"device_id\":{device},{ts},\"temperature\":{temperature}}}");
+        let reading = fast(value.as_bytes()).unwrap();
+        assert_eq!(
+            (reading.device_id, reading.temperature),
+            expected,
+            "{value}"
+        );
+        assert_eq!(Ok(reading), parse_with_serde(value.as_bytes()), "{value}");
+    }
+    let value = format!("{{\"device_id\":1,{ts},\"temperature\":-0.0}}");
+    let r = fast(value.as_bytes()).unwrap();
+    assert!(r.temperature.as_f64().is_sign_negative());
 }
 
 /// JSON number tokens, valid and not, around the edges the fast path must get right.
@@ -80,6 +110,14 @@ fn number() -> impl Strategy<Value = String> {
         Just("-".to_owned()),
         Just("9223372036854775808".to_owned()),
         Just("-9223372036854775809".to_owned()),
+        any::<i128>().prop_map(|n| n.to_string()),
+        Just("170141183460469231731687303715884105728".to_owned()),
+        Just("-99999999999999999999999999999999999999".to_owned()),
+        Just("100000000000000000000000000000000000000".to_owned()),
+        Just("1e400".to_owned()),
+        Just("-1E+999".to_owned()),
+        Just("1e-400".to_owned()),
+        Just("-0e0".to_owned()),
     ]
 }
 
