@@ -65,32 +65,6 @@ pub struct Output {
     pub rejected: Vec<Rejection>,
 }
 
-impl Output {
-    /// Approximate size in host memory: the bytes of every string and list in it.
-    pub fn size(&self) -> u64 {
-        let value_size = |v: &Value| -> usize {
-            match v {
-                Value::S(s) | Value::N(s) => s.len(),
-                Value::B(b) => b.len(),
-                Value::Boolean(_) | Value::Null => 1,
-                Value::Ss(l) | Value::Ns(l) => l.iter().map(String::len).sum(),
-            }
-        };
-        let items: usize = self
-            .items
-            .iter()
-            .flat_map(|i| &i.attributes)
-            .map(|a| a.name.len() + value_size(&a.value))
-            .sum();
-        let rejected: usize = self
-            .rejected
-            .iter()
-            .map(|r| r.topic.len() + r.reason.len() + 12)
-            .sum();
-        (items + rejected) as u64
-    }
-}
-
 /// An item in DynamoDB's JSON form, attributes in the module's order:
 /// `{"device_id":{"N":"1"},"window_start":{"S":"…"}}`.
 pub fn dynamodb_json(item: &Item) -> Json {

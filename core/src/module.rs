@@ -128,14 +128,13 @@ pub enum ModuleError {
         /// What ran out.
         message: String,
     },
-    /// The output is larger than the host accepts.
-    #[error("module {module} produced {bytes} bytes of output, limit {limit}")]
+    /// The output (or one log line) is larger than the host accepts: the host stopped
+    /// copying it at the limit.
+    #[error("module {module} produced more than {limit} bytes of output")]
     OutputTooLarge {
         /// The module.
         module: ModuleLabel,
-        /// Size of the output.
-        bytes: u64,
-        /// The limit.
+        /// The limit, in bytes the host would hold once the output is copied out.
         limit: u64,
     },
     /// The module refused its configuration map.

@@ -13,7 +13,10 @@ pub struct Limits {
     pub time: Duration,
     /// Largest wasm call stack.
     pub stack: ByteSize,
-    /// Largest output (items and rejections, as lifted into the host) for one batch.
+    /// Most bytes the host copies out of the module in one call, counted while it copies
+    /// (wasmtime's hostcall fuel): a batch's output (every string and list, and each list
+    /// entry at its size in the host) or one log line. Beyond it the call fails with
+    /// `OutputTooLarge`, however the module laid its output out in its memory.
     pub output: ByteSize,
     /// Most log lines a module may write per batch; the rest are counted and dropped.
     pub log_lines: u32,

@@ -114,6 +114,7 @@ impl HostState {
         }
         budget.remaining -= 1;
         let module = budget.module.as_str();
+        let message = cap_line(message);
         // `tracing` needs the level at compile time, hence one macro call per level.
         match level {
             LogLevel::Trace => {
@@ -142,6 +143,22 @@ impl WasiView for HostState {
             table: &mut self.table,
         }
     }
+}
+
+/// Most bytes of one module log line kept: the number of lines per batch is capped too, so a
+/// module's log costs the host a bounded amount per batch.
+pub(crate) const LOG_LINE_LIMIT: usize = 4096;
+
+/// `message`, cut at a character boundary to [`LOG_LINE_LIMIT`] bytes with its length noted.
+fn cap_line(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.len() <= LOG_LINE_LIMIT {
+        return message.into();
+    }
+    let mut end = LOG_LINE_LIMIT;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &message[..end], message.len()).into()
 }
 
 /// What a module wrote, lossily decoded, on one line (lines joined by " | "). Rust's hint
@@ -173,5 +190,20 @@ impl HostMonotonicClock for FrozenClock {
     }
     fn now(&self) -> u64 {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_line_over_the_limit_is_cut_at_a_character_boundary_with_its_length() {
+        let line = format!("x{}", "é".repeat(3000));
+        let capped = cap_line(&line);
+        assert!(capped.starts_with("xéé"));
+        assert!(capped.ends_with("é… (6001 bytes)"), "{capped}");
+        assert_eq!(capped.len(), 1 + 2 * 2047 + "… (6001 bytes)".len());
+        assert_eq!(cap_line("short"), "short");
     }
 }

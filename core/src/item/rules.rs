@@ -183,7 +183,7 @@ fn value_size(value: &Value) -> usize {
 }
 
 /// A number's value in one spelling: `-` if negative, the significant digits without leading
-/// or trailing zeros, and the exponent of the first one (`0.d1d2… × 10^exponent`). Zero is
+/// or trailing zeros, and the exponent of the first one (`0.d1d2… times 10^exponent`). Zero is
 /// `"0"`. Two spellings of one value (`1`, `1.0`, `10e-1`) give the same canonical form, as
 /// DynamoDB compares numbers, so it also serves to compare key values.
 pub fn canonical_number(text: &str) -> Result<String, String> {
@@ -236,10 +236,10 @@ pub fn canonical_number(text: &str) -> Result<String, String> {
             significant.len()
         ));
     }
-    // 0.d1d2… × 10^exponent: the first significant digit sits `whole.len() - leading`
+    // 0.d1d2… times 10^exponent: the first significant digit sits `whole.len() - leading`
     // places left of the point as written.
     let exponent = written_exponent + whole.len() as i64 - leading as i64;
-    // 1E-130 is 0.1 × 10^-129; 9.99…E+125 is 0.999… × 10^126.
+    // 1E-130 is 0.1e-129; 9.99…E+125 is 0.999…e126.
     if !(-129..=126).contains(&exponent) {
         return Err(format!("{text} is out of DynamoDB's number range"));
     }

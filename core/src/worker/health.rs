@@ -2,7 +2,7 @@
 //! replicas than partitions is normal), connected to a broker, no batch failing, and no
 //! partition stalled. While writes fail the worker stops consuming and says so here, and a
 //! batch in flight longer than the stall threshold names its partitions, so an orchestrator or
-//! an alarm notices a partition that cannot make progress, whatever the cause.
+//! an alarm notices a partition that is stuck, whatever the cause.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};

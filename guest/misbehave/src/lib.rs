@@ -7,7 +7,9 @@
 //! `log-flood` (logs 100,000 lines), `fail` (returns `error::failed`), `sleep` (sleeps an
 //! hour), `clock-spin` (waits in a loop for the clock to move), `connect` (opens a TCP
 //! connection to `127.0.0.1:<port>`, the `port` key), `read-file` (opens `path`),
-//! `stdio-flood` (writes 1 MiB to stdout and to stderr).
+//! `stdio-flood` (writes 1 MiB to stdout and to stderr), `amplify` (returns 4,096
+//! attributes whose strings all point at one 1 MiB string in its memory: 4 GiB once copied
+//! into the host), `log-bomb` (logs one 8 MiB line).
 
 use swapstream_guest::{Error, Guest, ItemBuilder, ModuleInfo, Output, PartitionBatch};
 
@@ -120,6 +122,11 @@ pub fn run(
             }
             Ok(count(batch))
         }
+        "amplify" => Ok(amplified()),
+        "log-bomb" => {
+            swapstream_guest::log::info(&"x".repeat(8 << 20));
+            Ok(count(batch))
+        }
         other => Err(Error::InvalidConfig(format!("unknown mode `{other}`"))),
     }
 }
@@ -158,3 +165,24 @@ fn recurse(depth: u64) -> u64 {
 
 #[cfg(target_arch = "wasm32")]
 swapstream_guest::export_module!(Misbehave);
+
+/// One item of 4,096 attributes whose values are the same 1 MiB string: the canonical ABI
+/// passes each string as a pointer and a length, so the guest needs 1 MiB while a host that
+/// copies each one needs 4 GiB.
+#[allow(unsafe_code)]
+fn amplified() -> Output {
+    let mut big = std::mem::ManuallyDrop::new("x".repeat(1 << 20).into_bytes());
+    let (ptr, len, capacity) = (big.as_mut_ptr(), big.len(), big.capacity());
+    let mut item = ItemBuilder::new();
+    for i in 0..4096 {
+        // SAFETY: not safe, on purpose: every alias owns the same buffer. The module only hands
+        // them to the host, which reads them before the instance is thrown away; what the host
+        // does with them is what this mode tests.
+        let alias = unsafe { String::from_utf8_unchecked(Vec::from_raw_parts(ptr, len, capacity)) };
+        item = item.string(&format!("a{i}"), alias);
+    }
+    Output {
+        items: vec![item.build()],
+        rejected: Vec::new(),
+    }
+}

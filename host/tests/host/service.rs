@@ -213,8 +213,10 @@ fn settings() -> ServiceSettings {
                 base: Duration::from_millis(50),
                 max: Duration::from_millis(200),
             },
+            ..RetryPolicy::default()
         },
         shutdown_timeout: Duration::from_secs(3),
+        ..ServiceSettings::default()
     }
 }
 
