@@ -197,3 +197,85 @@ async fn a_rejected_record_over_dynamodbs_item_limit_is_dead_lettered_cut_with_i
         hex::encode(Sha256::digest(&huge))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_item_dynamodb_would_refuse_is_dead_lettered_with_its_rule_and_the_batch_written() {
+    use swapstream_tests::telemetry::Record;
+    let db = DynamoDbLocal::start().await;
+    db.create_items_table("readings").await;
+    db.create_dead_letter_table("dead-letters").await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // `stats` writes min and max as the readings have them: device 6's readings average to 2,
+    // but its maximum, 10^38 + 5, has 39 significant digits where DynamoDB keeps 38, so its
+    // item can never be written; retrying the batch would fail every time and device 5's item
+    // would never land.
+    let value = |device: u32, temperature: &str| {
+        format!(
+            r#"{{"device_id": {device}, "timestamp": "2026-11-25T12:00:00.000001", "temperature": {temperature}}}"#
+        )
+        .into_bytes()
+    };
+    let record = |offset: i64, value: Vec<u8>| Record {
+        topic: "sensors".into(),
+        partition: 3,
+        offset,
+        value: Some(value),
+        bad_base64: None,
+        bad: false,
+    };
+    let mut env = function_env(&db);
+    env.push(("SWAPSTREAM_MODULE".into(), "builtin:stats".into()));
+    let event_file = dir.path().join("event.json");
+    std::fs::write(
+        &event_file,
+        telemetry::lambda_event(&[
+            record(20, value(5, "30")),
+            record(21, value(6, "100000000000000000000000000000000000005")),
+            record(22, value(6, "-100000000000000000000000000000000000000")),
+        ])
+        .to_string(),
+    )
+    .unwrap();
+    let mut function = LambdaFunction::start(&env, dir.path());
+    let invocation = function.invoke(&event_file);
+    assert!(
+        invocation.ok,
+        "{}\n{}",
+        invocation.body,
+        function.function_log()
+    );
+
+    let items = db.scan("readings").await;
+    let devices: Vec<String> = items.iter().map(|i| text(i, "device_id")).collect();
+    assert_eq!(devices, vec!["5"]);
+    let letters = db.scan("dead-letters").await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let letter = &letters[0];
+    assert_eq!(
+        (
+            text(letter, "source"),
+            text(letter, "offset"),
+            text(letter, "kind")
+        ),
+        (
+            "sensors/3@20/items".to_owned(),
+            "1".to_owned(),
+            "item".to_owned()
+        )
+    );
+    let reason = text(letter, "reason");
+    assert!(
+        reason.starts_with("item cannot be written: attribute `")
+            && reason.ends_with(
+                "100000000000000000000000000000000000005 has 39 significant digits (most: 38)"
+            ),
+        "{reason}"
+    );
+    let kept = match letter.get("value") {
+        Some(AttributeValue::B(b)) => String::from_utf8(b.as_ref().to_vec()).unwrap(),
+        other => panic!("value: {other:?}"),
+    };
+    let kept: serde_json::Value = serde_json::from_str(&kept).unwrap();
+    assert_eq!(kept["device_id"], serde_json::json!({"N": "6"}));
+}

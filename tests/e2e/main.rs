@@ -4,5 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod hotswap;
+mod item_rules;
 mod lambda;
 mod service;
