@@ -9,7 +9,8 @@
 //! connection to `127.0.0.1:<port>`, the `port` key), `read-file` (opens `path`),
 //! `stdio-flood` (writes 1 MiB to stdout and to stderr), `amplify` (returns 4,096
 //! attributes whose strings all point at one 1 MiB string in its memory: 4 GiB once copied
-//! into the host), `log-bomb` (logs one 8 MiB line).
+//! into the host), `log-bomb` (logs one 8 MiB line), `many-items` (returns 2,000,000 empty
+//! items).
 
 use swapstream_guest::{Error, Guest, ItemBuilder, ModuleInfo, Output, PartitionBatch};
 
@@ -123,6 +124,10 @@ pub fn run(
             Ok(count(batch))
         }
         "amplify" => Ok(amplified()),
+        "many-items" => Ok(Output {
+            items: (0..2_000_000).map(|_| ItemBuilder::new().build()).collect(),
+            rejected: Vec::new(),
+        }),
         "log-bomb" => {
             swapstream_guest::log::info(&"x".repeat(8 << 20));
             Ok(count(batch))

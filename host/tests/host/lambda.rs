@@ -18,6 +18,7 @@ use swapstream_engine::{Engine, EngineConfig, WasmModule};
 struct Sink {
     items: Arc<Mutex<Vec<Item>>>,
     dead_letters: Arc<Mutex<usize>>,
+    reasons: Arc<Mutex<Vec<String>>>,
     refusing: bool,
 }
 
@@ -41,6 +42,10 @@ impl ItemSink for Sink {
 impl DeadLetterSink for Sink {
     async fn write(&self, letters: Vec<DeadLetter>) -> Result<WriteStats, SinkError> {
         *self.dead_letters.lock().unwrap() += letters.len();
+        self.reasons
+            .lock()
+            .unwrap()
+            .extend(letters.iter().map(|l| l.reason.clone()));
         Ok(WriteStats {
             written: letters.len(),
             ..WriteStats::default()
@@ -178,4 +183,96 @@ async fn a_refused_write_fails_as_sink_failed() {
             "items not written: writing to readings was refused: no such table".to_owned()
         )
     );
+}
+
+/// One module per attack, run by the Lambda handler with a dead-letter table: each invocation
+/// ends within the module's budget, a failing one sends the event's 12 records to the
+/// dead-letter table with the typed failure as the reason, and the next invocation on the same
+/// module version is written normally.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_hostile_module_ends_within_its_budget_and_the_next_invocation_is_written() {
+    use swapstream_core::pipeline::OnModuleFailure;
+    use swapstream_core::retry::Backoff;
+    use swapstream_engine::Limits;
+
+    let engine = Engine::new(EngineConfig {
+        cache_dir: None,
+        limits: Limits {
+            time: std::time::Duration::from_millis(500),
+            ..Limits::default()
+        },
+    })
+    .unwrap();
+    let misbehave =
+        std::fs::read(swapstream::builtin::built_modules_dir().join("misbehave.wasm")).unwrap();
+    let module = engine
+        .load(&ModuleBytes::new(misbehave), "misbehave.wasm")
+        .unwrap();
+    let registry = Arc::new(Registry::new(module));
+    let pipeline = |sink: &Sink, mode: &str| {
+        Pipeline::new(
+            Arc::clone(&registry),
+            sink.clone(),
+            sink.clone(),
+            PipelineSettings {
+                module_config: vec![("mode".into(), mode.into())],
+                on_module_failure: OnModuleFailure::DeadLetter,
+                module_retries: Backoff {
+                    max_attempts: 2,
+                    base: std::time::Duration::from_millis(1),
+                    max: std::time::Duration::from_millis(2),
+                },
+                ..PipelineSettings::default()
+            },
+        )
+    };
+    // (mode, reason of every dead letter, or None when the batch is written as usual)
+    let attacks: [(&str, Option<&str>); 15] = [
+        ("sleep", None),
+        ("log-flood", None),
+        ("log-bomb", None),
+        ("stdio-flood", None),
+        ("loop", Some("ran out of time")),
+        ("clock-spin", Some("ran out of time")),
+        ("memory", Some("memory")),
+        ("recursion", Some("exhausted its call stack")),
+        ("huge-output", Some("bytes of output")),
+        ("amplify", Some("bytes of output")),
+        ("many-items", Some("bytes of output")),
+        ("trap", Some("misbehave: asked to trap")),
+        ("connect", Some("misbehave: connect failed")),
+        ("read-file", Some("misbehave: read failed")),
+        ("fail", Some("misbehave: asked to fail")),
+    ];
+    for (mode, failure) in attacks {
+        let sink = Sink::default();
+        let response = handle(&pipeline(&sink, mode), &fixture())
+            .await
+            .unwrap_or_else(|e| panic!("{mode}: {e:?}"));
+        assert_eq!(response.records, 12, "{mode}");
+        match failure {
+            None => {
+                assert_eq!((response.items, response.rejected), (2, 0), "{mode}");
+            }
+            Some(reason) => {
+                assert_eq!((response.items, response.rejected), (0, 12), "{mode}");
+                let reasons = sink.reasons.lock().unwrap();
+                assert!(
+                    reasons
+                        .iter()
+                        .all(|r| r.starts_with("module failed: ") && r.contains(reason)),
+                    "{mode}: {reasons:?}"
+                );
+            }
+        }
+        let next = Sink::default();
+        let response = handle(&pipeline(&next, "behave"), &fixture())
+            .await
+            .unwrap();
+        assert_eq!(
+            (response.items, response.rejected),
+            (2, 0),
+            "the invocation after {mode}"
+        );
+    }
 }
