@@ -24,7 +24,8 @@ pub struct EngineArgs {
     #[arg(long, env = "SWAPSTREAM_STACK_LIMIT", default_value = "1MiB", value_parser = parse_size, value_name = "SIZE")]
     pub stack_limit: ByteSize,
 
-    /// Largest output (items and rejections) a module may return for one batch.
+    /// Most a module may make the host copy out of it in one call: a batch's output (items and
+    /// rejections, counted as the host holds them) or one log line.
     #[arg(long, env = "SWAPSTREAM_MAX_OUTPUT", default_value = "32MiB", value_parser = parse_size, value_name = "SIZE")]
     pub max_output: ByteSize,
 
