@@ -1,4 +1,5 @@
-//! Child processes that are killed when their handle is dropped, with their output in a file.
+//! Child processes that are killed when their handle is dropped, with their output in a file;
+//! what a process holds (resident memory, open file descriptors), read from `/proc`.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -76,4 +77,21 @@ impl Drop for Running {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Resident memory of `pid`, KiB.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// File descriptors `pid` has open.
+pub fn open_fds(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
 }

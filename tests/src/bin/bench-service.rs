@@ -20,6 +20,7 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use swapstream_tests::dynamodb::DynamoDbLocal;
 use swapstream_tests::kafka::{self, Tansu};
+use swapstream_tests::process::rss_kib;
 use swapstream_tests::readings;
 use swapstream_tests::service::{Host, HostConfig, metric_value};
 
@@ -72,18 +73,6 @@ fn baseline(bootstrap: &str, topic: &str, records: usize) -> f64 {
     let elapsed = consumer.context().0.lock().unwrap().unwrap().elapsed();
     assert!(bytes > 0);
     records as f64 / elapsed.as_secs_f64()
-}
-
-/// Resident memory of `pid`, KiB.
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 /// CPU time (user + system, all threads) `pid` has used, seconds.
