@@ -1,7 +1,7 @@
 //! Soak: `swapstream run` under continuous load (Tansu -> host -> DynamoDB Local) for a long
 //! time, with the host's resident memory and open file descriptors sampled throughout. After
-//! a warm-up (the first sixth of the run, at least a minute) neither may grow: the last
-//! sample may exceed the warm-up's by at most 25 % (memory) and 8 (descriptors). At the end
+//! a warm-up (the first sixth of the run, at least a minute) neither may grow beyond the
+//! tolerances `RSS_GROWTH` and `FD_GROWTH` allow. At the end
 //! every reading produced is in exactly one item of the right window, as an independent
 //! accounting of the stream computes it, and the host wrote every record.
 //!
@@ -19,6 +19,10 @@ use swapstream_tests::service::{Host, HostConfig, metric_value};
 
 const PARTITIONS: i32 = 6;
 const DEVICES: i64 = 60;
+/// Most the last sample's resident memory may be, as a multiple of the warm-up's.
+const RSS_GROWTH: f64 = 1.25;
+/// Most file descriptors the last sample may hold beyond the warm-up's.
+const FD_GROWTH: i64 = 8;
 
 #[derive(Debug, Clone, Copy)]
 struct Sample {
@@ -139,12 +143,12 @@ async fn main() {
         accounting.wrong.len()
     );
     let mut failures = Vec::new();
-    if rss_growth > 1.25 {
+    if rss_growth > RSS_GROWTH {
         failures.push(format!(
             "resident memory grew {rss_growth:.2}x after warm-up"
         ));
     }
-    if fd_growth > 8 {
+    if fd_growth > FD_GROWTH {
         failures.push(format!(
             "open file descriptors grew by {fd_growth} after warm-up"
         ));
