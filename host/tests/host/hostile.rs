@@ -16,7 +16,59 @@ use swapstream_core::source::Source;
 use swapstream_core::source::memory::{MemoryLog, MemorySource};
 use swapstream_core::store::ModuleBytes;
 use swapstream_core::worker::{BatchLimits, Health, ServiceSettings, Worker};
-use swapstream_engine::{Engine, EngineConfig, Limits};
+use swapstream_engine::{Engine, EngineConfig, Limits, WasmModule};
+
+/// Every attack `misbehave` knows, with the reason of every dead letter it causes, or `None`
+/// when its batches are written as usual.
+pub(super) const ATTACKS: [(&str, Option<&str>); 15] = [
+    ("sleep", None),
+    ("log-flood", None),
+    ("log-bomb", None),
+    ("stdio-flood", None),
+    ("loop", Some("ran out of time")),
+    ("clock-spin", Some("ran out of time")),
+    ("memory", Some("memory")),
+    ("recursion", Some("exhausted its call stack")),
+    ("huge-output", Some("bytes of output")),
+    ("amplify", Some("bytes of output")),
+    ("many-items", Some("bytes of output")),
+    ("trap", Some("misbehave: asked to trap")),
+    ("connect", Some("misbehave: connect failed")),
+    ("read-file", Some("misbehave: read failed")),
+    ("fail", Some("misbehave: asked to fail")),
+];
+
+/// `misbehave`, loaded with a 500 ms budget per batch.
+pub(super) fn misbehave_registry() -> Arc<Registry<WasmModule>> {
+    let engine = Engine::new(EngineConfig {
+        cache_dir: None,
+        limits: Limits {
+            time: Duration::from_millis(500),
+            ..Limits::default()
+        },
+    })
+    .unwrap();
+    let bytes =
+        std::fs::read(swapstream::builtin::built_modules_dir().join("misbehave.wasm")).unwrap();
+    let module = engine
+        .load(&ModuleBytes::new(bytes), "misbehave.wasm")
+        .unwrap();
+    Arc::new(Registry::new(module))
+}
+
+/// Runs `misbehave` in `mode`, dead-lettering what fails; a time-out runs twice.
+pub(super) fn attack_settings(mode: &str) -> PipelineSettings {
+    PipelineSettings {
+        module_config: vec![("mode".into(), mode.into())],
+        on_module_failure: OnModuleFailure::DeadLetter,
+        module_retries: Backoff {
+            max_attempts: 2,
+            base: Duration::from_millis(1),
+            max: Duration::from_millis(2),
+        },
+        ..PipelineSettings::default()
+    }
+}
 
 #[derive(Clone, Default)]
 struct Tables {
@@ -51,39 +103,8 @@ impl DeadLetterSink for Tables {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hostile_module_ends_within_its_budget_and_the_worker_commits_everything() {
-    let engine = Engine::new(EngineConfig {
-        cache_dir: None,
-        limits: Limits {
-            time: Duration::from_millis(500),
-            ..Limits::default()
-        },
-    })
-    .unwrap();
-    let bytes =
-        std::fs::read(swapstream::builtin::built_modules_dir().join("misbehave.wasm")).unwrap();
-    let module = engine
-        .load(&ModuleBytes::new(bytes), "misbehave.wasm")
-        .unwrap();
-    let registry = Arc::new(Registry::new(module));
-    // (mode, reason of every dead letter, or None when the batches are written as usual)
-    let attacks: [(&str, Option<&str>); 15] = [
-        ("sleep", None),
-        ("log-flood", None),
-        ("log-bomb", None),
-        ("stdio-flood", None),
-        ("loop", Some("ran out of time")),
-        ("clock-spin", Some("ran out of time")),
-        ("memory", Some("memory")),
-        ("recursion", Some("exhausted its call stack")),
-        ("huge-output", Some("bytes of output")),
-        ("amplify", Some("bytes of output")),
-        ("many-items", Some("bytes of output")),
-        ("trap", Some("misbehave: asked to trap")),
-        ("connect", Some("misbehave: connect failed")),
-        ("read-file", Some("misbehave: read failed")),
-        ("fail", Some("misbehave: asked to fail")),
-    ];
-    for (mode, failure) in attacks {
+    let registry = misbehave_registry();
+    for (mode, failure) in ATTACKS {
         let log = MemoryLog::new();
         let tp = ("sensors".to_owned(), 0);
         for _ in 0..20 {
@@ -94,16 +115,7 @@ async fn every_hostile_module_ends_within_its_budget_and_the_worker_commits_ever
             Arc::clone(&registry),
             tables.clone(),
             tables.clone(),
-            PipelineSettings {
-                module_config: vec![("mode".into(), mode.into())],
-                on_module_failure: OnModuleFailure::DeadLetter,
-                module_retries: Backoff {
-                    max_attempts: 2,
-                    base: Duration::from_millis(1),
-                    max: Duration::from_millis(2),
-                },
-                ..PipelineSettings::default()
-            },
+            attack_settings(mode),
         );
         let source = MemorySource::join(&log, [tp.clone()]);
         let health = Arc::new(Health::new(source.status()));

@@ -191,60 +191,18 @@ async fn a_refused_write_fails_as_sink_failed() {
 /// module version is written normally.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_hostile_module_ends_within_its_budget_and_the_next_invocation_is_written() {
-    use swapstream_core::pipeline::OnModuleFailure;
-    use swapstream_core::retry::Backoff;
-    use swapstream_engine::Limits;
+    use super::hostile::{ATTACKS, attack_settings, misbehave_registry};
 
-    let engine = Engine::new(EngineConfig {
-        cache_dir: None,
-        limits: Limits {
-            time: std::time::Duration::from_millis(500),
-            ..Limits::default()
-        },
-    })
-    .unwrap();
-    let misbehave =
-        std::fs::read(swapstream::builtin::built_modules_dir().join("misbehave.wasm")).unwrap();
-    let module = engine
-        .load(&ModuleBytes::new(misbehave), "misbehave.wasm")
-        .unwrap();
-    let registry = Arc::new(Registry::new(module));
+    let registry = misbehave_registry();
     let pipeline = |sink: &Sink, mode: &str| {
         Pipeline::new(
             Arc::clone(&registry),
             sink.clone(),
             sink.clone(),
-            PipelineSettings {
-                module_config: vec![("mode".into(), mode.into())],
-                on_module_failure: OnModuleFailure::DeadLetter,
-                module_retries: Backoff {
-                    max_attempts: 2,
-                    base: std::time::Duration::from_millis(1),
-                    max: std::time::Duration::from_millis(2),
-                },
-                ..PipelineSettings::default()
-            },
+            attack_settings(mode),
         )
     };
-    // (mode, reason of every dead letter, or None when the batch is written as usual)
-    let attacks: [(&str, Option<&str>); 15] = [
-        ("sleep", None),
-        ("log-flood", None),
-        ("log-bomb", None),
-        ("stdio-flood", None),
-        ("loop", Some("ran out of time")),
-        ("clock-spin", Some("ran out of time")),
-        ("memory", Some("memory")),
-        ("recursion", Some("exhausted its call stack")),
-        ("huge-output", Some("bytes of output")),
-        ("amplify", Some("bytes of output")),
-        ("many-items", Some("bytes of output")),
-        ("trap", Some("misbehave: asked to trap")),
-        ("connect", Some("misbehave: connect failed")),
-        ("read-file", Some("misbehave: read failed")),
-        ("fail", Some("misbehave: asked to fail")),
-    ];
-    for (mode, failure) in attacks {
+    for (mode, failure) in ATTACKS {
         let sink = Sink::default();
         let response = handle(&pipeline(&sink, mode), &fixture())
             .await
